@@ -1,0 +1,318 @@
+r"""The compiled relation check: statement -> sampled instances -> observables -> slacks -> evidence.
+
+A :class:`RelationCheck` pairs a :class:`~theory.core.Statement` with
+
+* a jittable sampler of one instance (a dict of arrays) for static shapes ``(n, d)``;
+* an observable function ``observables(instance, ops) -> {symbol name: per-case array}`` written
+  once for both backends (float64 JAX, vmapped; arb balls, for certification);
+* optional side computations that need a solver (``prepare`` in float64, ``prepare_exact`` in
+  exact/ball arithmetic), e.g. the distance from 0 to a convex hull.
+
+The statement's SymPy relations are compiled with ``lambdify`` (JAX) for the float phase and walked
+by :func:`proofs_check.certify.arb_eval` for certification: the bound is written once, in ``theory/``.
+
+Per case the *scale-free slack* of ``lhs >= rhs`` is ``(lhs - rhs) / (|lhs| + |rhs|)`` (sign
+flipped for ``<=``; ``-|lhs - rhs| / (|lhs| + |rhs|)`` for an equation): ``>= 0`` means it holds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cache, cached_property
+from typing import Any, Protocol
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import sympy as sp
+
+from proofs_check.backend import ARB, JAX, to_arb_array, to_fraction_array
+from proofs_check.certify import Certificate, certify_relations
+from proofs_check.evidence import Counterexample, Evidence
+from proofs_check.instances import rng_for
+from theory.core import Kind, Statement, verify_steps
+
+EQ_TOL = 1e-10  # relative tolerance for an equation to count as holding in float64
+NOISE_TOL = (
+    1e-9  # float violations smaller than this (relative) are presumed rounding when not escalated
+)
+
+Instance = dict[str, Any]
+
+
+class StatementCheck(Protocol):
+    """Anything that can produce evidence for one statement."""
+
+    statement: Statement
+
+    def run(self, seed: int, samples: int) -> Evidence: ...
+
+
+def sympy_relations_of(
+    statement: Statement,
+) -> tuple[list[sp.Rel], list[tuple[sp.Rel, tuple[sp.Rel, ...]]]]:
+    hyps = [c.relation for c in statement.hypotheses if c.relation is not None]
+    concls = [(c.relation, c.given) for c in statement.conclusions if c.relation is not None]
+    return hyps, concls
+
+
+def _oriented(rel: sp.Rel) -> tuple[sp.Expr, sp.Expr]:
+    """``(big, small)`` with the relation meaning ``big >= small`` (or ``>``, or ``==``)."""
+    if isinstance(rel, (sp.LessThan, sp.StrictLessThan)):
+        return rel.rhs, rel.lhs
+    return rel.lhs, rel.rhs
+
+
+@cache
+def _compiled(rel: sp.Rel) -> tuple[Callable[..., Any], tuple[str, ...]]:
+    big, small = _oriented(rel)
+    names = tuple(sorted(s.name for s in rel.free_symbols))
+    syms = [sp.Symbol(nm) for nm in names]
+    relabel = {s: sp.Symbol(s.name) for s in rel.free_symbols}
+    f = sp.lambdify(syms, [big.xreplace(relabel), small.xreplace(relabel)], modules="jax")
+    return f, names
+
+
+def float_slack(rel: sp.Rel, env: Mapping[str, Any]) -> tuple[jax.Array, jax.Array]:
+    """``(raw, relative)`` slack arrays of a relation on float observables (``>= 0`` means holds)."""
+    f, names = _compiled(rel)
+    big, small = f(*[env[nm] for nm in names])
+    big, small = jnp.asarray(big, dtype=jnp.float64), jnp.asarray(small, dtype=jnp.float64)
+    raw = big - small
+    scale = jnp.abs(big) + jnp.abs(small) + 1e-300
+    if isinstance(rel, sp.Eq):
+        raw = -jnp.abs(raw)
+    rel_slack = raw / scale
+    return raw, rel_slack
+
+
+def float_holds(rel: sp.Rel, raw: jax.Array, relative: jax.Array) -> jax.Array:
+    if isinstance(rel, sp.Eq):
+        return relative >= -EQ_TOL
+    if isinstance(rel, (sp.StrictGreaterThan, sp.StrictLessThan)):
+        return raw > 0
+    return raw >= 0
+
+
+@dataclass(frozen=True)
+class RelationCheck:
+    """Check a statement whose hypotheses and conclusions are scalar relations between observables."""
+
+    statement: Statement
+    sample: Callable[[np.random.Generator, int, int, int], Instance]  # (rng, n, d, batch) -> batch
+    observables: Callable[[Instance, Any], dict[str, Any]]  # (instance, ops) -> per-case values
+    shapes: tuple[tuple[int, int], ...]
+    family_label: Callable[[Instance], str] = lambda inst: "default"
+    prepare: Callable[[Instance], dict[str, float]] | None = None
+    prepare_exact: Callable[[Instance], dict[str, Any]] | None = None
+    min_met: int = 30
+    max_certify: int = 6
+
+    # -- the float64 phase ---------------------------------------------------------------------
+
+    def evaluate(self, batch: Instance) -> dict[str, Any]:
+        """Observables and slacks of a batch (numpy in, numpy out): masks ``met`` (B, k), slacks."""
+        batch = {k: np.asarray(v) for k, v in batch.items()}
+        if self.prepare is not None:
+            rows = [self.prepare(_take(batch, b)) for b in range(_batch_size(batch))]
+            for name in rows[0]:
+                batch[name] = np.array([r[name] for r in rows])
+        out = jax.device_get(self._compiled_evaluate(batch))
+        if not np.all(np.isfinite(np.where(out["met"], out["raw_min"], 0.0))):
+            raise FloatingPointError(
+                f"{self.statement.id}: an observable is NaN or infinite on an instance meeting the hypotheses"
+            )
+        out["batch"] = batch
+        return out
+
+    @cached_property
+    def _compiled_evaluate(self) -> Callable[[Instance], dict[str, Any]]:
+        return jax.jit(self._evaluate_traced)
+
+    def _evaluate_traced(self, batch: Instance) -> dict[str, Any]:
+        obs = jax.vmap(_WithOps(self.observables))(batch)
+        shape = max((jnp.shape(v) for v in obs.values()), key=len)
+        if len(shape) == 1:
+            shape = (shape[0], 1)
+        env = {k: jnp.broadcast_to(_per_case(jnp.asarray(v)), shape) for k, v in obs.items()}
+        for k, v in batch.items():
+            if k not in env and jnp.ndim(v) == 1:
+                env[k] = jnp.broadcast_to(jnp.asarray(v)[:, None], shape)
+        hyps, concls = sympy_relations_of(self.statement)
+        met = jnp.ones(shape, dtype=bool)
+        for h in hyps:
+            raw, rel = float_slack(h, env)
+            met = met & float_holds(h, raw, rel) & jnp.isfinite(raw)
+        slacks, violated, raws = [], [], []
+        for c, given in concls:
+            mask = met
+            for g in given:
+                graw, grel = float_slack(g, env)
+                mask = mask & float_holds(g, graw, grel) & jnp.isfinite(graw)
+            raw, rel = float_slack(c, env)
+            slacks.append(jnp.where(mask, rel, jnp.inf))
+            raws.append(jnp.where(mask, raw, 0.0))
+            violated.append(mask & ~float_holds(c, raw, rel))
+        return {
+            "met": met,
+            "case_slack": jnp.min(jnp.stack(slacks), axis=0),
+            "case_violated": jnp.any(jnp.stack(violated), axis=0),
+            "raw_min": jnp.min(jnp.stack(raws), axis=0),
+        }
+
+    def run(self, seed: int, samples: int) -> Evidence:
+        st = self.statement
+        ev = Evidence(st, symbolic=verify_steps(st.derivation), min_met=self.min_met)
+        per_shape = max(1, math.ceil(samples / len(self.shapes)))
+        families: Counter[str] = Counter()
+        candidates: list[tuple[float, Instance, int, str, tuple[int, int]]] = []
+        worst = math.inf
+        for idx, (n, d) in enumerate(self.shapes):
+            batch = self.sample(rng_for(seed, st.id, idx), n, d, per_shape)
+            out = self.evaluate(batch)
+            met_inst = np.any(out["met"], axis=1)
+            ev.tried += per_shape
+            ev.met += int(met_inst.sum())
+            case_slack, case_violated = out["case_slack"], out["case_violated"]
+            if met_inst.any():
+                worst = min(worst, float(np.min(case_slack)))
+            bad = np.argwhere(case_violated)
+            for b in range(per_shape):
+                if met_inst[b]:
+                    families[self.family_label(_take(out["batch"], b))] += 1
+            for b, k in bad:
+                inst = _take(out["batch"], int(b))
+                candidates.append(
+                    (float(case_slack[b, k]), inst, int(k), self.family_label(inst), (n, d))
+                )
+        ev.worst_slack = worst if math.isfinite(worst) else None
+        ev.families = sorted(families)
+        ev.extra["family_counts"] = dict(sorted(families.items()))
+        self._escalate(ev, candidates)
+        return ev
+
+    # -- the rigorous phase -----------------------------------------------------------------------
+
+    def certify(self, instance: Instance, case: int) -> Certificate:
+        """Re-evaluate one case on the exact instance in ball arithmetic (see :mod:`certify`)."""
+        hyps, concls = sympy_relations_of(self.statement)
+        exact = {k: to_fraction_array(v) if _is_float_array(v) else v for k, v in instance.items()}
+
+        def environment_at(bits: int) -> dict[str, Any]:
+            arb_inst = {
+                k: to_arb_array(v) if _is_fraction_array(v) else _plain(v) for k, v in exact.items()
+            }
+            if self.prepare_exact is not None:
+                arb_inst.update(self.prepare_exact(exact))
+            obs = self.observables(arb_inst, ARB)
+            env = {}
+            for k, v in {**arb_inst, **obs}.items():
+                arr = np.asarray(v, dtype=object)
+                env[k] = (
+                    arr[case]
+                    if arr.ndim >= 1 and k in obs
+                    else (arr[()] if arr.ndim == 0 else None)
+                )
+            return {k: v for k, v in env.items() if v is not None}
+
+        conclusions = []
+        for c, given in concls:
+            conclusions.append((c, given))
+        # a conclusion with its own 'given' hypotheses is certified with those added
+        best = Certificate("not certified", False, None, "", "", note="no conclusion to certify")
+        for c, given in conclusions:
+            cert = certify_relations(hyps + list(given), [c], environment_at)
+            if cert.certified:
+                return cert
+            best = cert
+        return best
+
+    def _escalate(
+        self, ev: Evidence, candidates: list[tuple[float, Instance, int, str, tuple[int, int]]]
+    ) -> None:
+        candidates.sort(key=lambda t: t[0])
+        for slack, inst, case, family, shape in candidates[: self.max_certify]:
+            cert = self.certify(inst, case)
+            if cert.certified:
+                ev.counterexample = Counterexample(
+                    self.statement.id, _jsonable(inst), case, family, shape, cert
+                )
+                break
+            ev.float_noise += 1
+        rest = candidates[self.max_certify :] if ev.counterexample is None else []
+        ev.uncertified_violations = sum(1 for s, *_ in rest if s < -NOISE_TOL)
+        if ev.statement.kind is Kind.THEOREM and ev.counterexample is not None:
+            ev.detail = "FINDING: certified counterexample to a THEOREM"
+
+
+@dataclass(frozen=True)
+class _WithOps:
+    observables: Callable[[Instance, Any], dict[str, Any]]
+
+    def __call__(self, inst: Instance) -> dict[str, Any]:
+        return self.observables(inst, JAX)
+
+
+def _per_case(v: jax.Array) -> jax.Array:
+    """A per-instance value ``(B,)`` as ``(B, 1)`` so it broadcasts against per-case ``(B, k)``."""
+    return v[:, None] if v.ndim == 1 else v
+
+
+def _batch_size(batch: Instance) -> int:
+    return int(next(iter(batch.values())).shape[0])
+
+
+def _take(batch: Instance, b: int) -> Instance:
+    return {k: np.asarray(v[b]) for k, v in batch.items()}
+
+
+def _is_float_array(v: Any) -> bool:
+    return isinstance(v, np.ndarray) and v.dtype.kind == "f"
+
+
+def _is_fraction_array(v: Any) -> bool:
+    return (
+        isinstance(v, np.ndarray)
+        and v.dtype == object
+        and v.size > 0
+        and isinstance(v.flat[0], Fraction)
+    )
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, np.ndarray) and v.dtype.kind in "iub":
+        return int(v) if v.ndim == 0 else v
+    return v
+
+
+def _jsonable(inst: Instance) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in inst.items():
+        arr = np.asarray(v)
+        out[k] = arr.tolist()
+    return out
+
+
+def theory_value(ops: Any, expr: sp.Expr, **values: Any) -> Any:
+    """Evaluate a SymPy expression from ``theory/`` on either backend (floats: lambdify; balls: arb).
+
+    This is how a construction's constant (e.g. T1.d's ``c = L_n(eps)/(gamma_u gamma_v)``) enters an
+    observable without being typed a second time.
+    """
+    names = tuple(sorted(s.name for s in expr.free_symbols))
+    if ops.name == "arb":
+        from proofs_check.certify import arb_eval
+
+        return arb_eval(expr, values)
+    f = _lambdified(expr, names)
+    return f(*[values[nm] for nm in names])
+
+
+@cache
+def _lambdified(expr: sp.Expr, names: tuple[str, ...]) -> Callable[..., Any]:
+    relabel = {s: sp.Symbol(s.name) for s in expr.free_symbols}
+    return sp.lambdify([sp.Symbol(nm) for nm in names], expr.xreplace(relabel), modules="jax")

@@ -1,0 +1,111 @@
+"""The run's headline numbers as one ``rich`` table for the terminal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{100.0 * value:.1f}%"
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3g}"
+
+
+def _tokens(counts: dict[str, int], total: int) -> str:
+    if not counts:
+        return "none"
+    return ", ".join(f"{token} {count / total:.0%}" for token, count in list(counts.items())[:4])
+
+
+def _rows(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
+    sinks, t1, t2 = summary["sinks"], summary["t1_geometry"], summary["t2_switch"]
+    t3, t4 = summary["t3_smoothing"], summary["t4_costs"]
+    rows = [
+        ("sinks", f"head instances with an ε-sink, ε={eps}", _percent(fraction))
+        for eps, fraction in sinks["fraction_of_head_instances_with_eps_sink"].items()
+    ]
+    rows += [
+        (
+            "sinks",
+            "median ε* (smallest ε with a sink)",
+            _number(sinks["min_sink_epsilon"]["median"]),
+        ),
+        ("sinks", "mean mass on the dominant key", _number(sinks["dominant_key_mass"]["mean"])),
+        ("sinks", "dominant keys", _tokens(sinks["dominant_key_tokens"], sinks["head_instances"])),
+        (
+            "T1",
+            "token sets in an open half-space",
+            _percent(t1["fraction_of_token_sets_in_open_halfspace"]),
+        ),
+        ("T1", "median gamma_u / median ||x||", _number(t1["relative_halfspace_margin"]["median"])),
+        ("T1", "sink token is a vertex", _percent(t1["fraction_of_head_instances_sink_is_vertex"])),
+        (
+            "T1",
+            "bias-free conditions hold",
+            _percent(t1["fraction_of_head_instances_bias_free_conditions_hold"]),
+        ),
+        (
+            "T1.f",
+            "median key-bias share of the sink margin",
+            _number(t1["key_bias"]["bias_share_of_mean_margin"]["median"]),
+        ),
+        (
+            "T1.f",
+            "key bias alone ranks the sink first",
+            _percent(t1["key_bias"]["fraction_of_head_instances_key_bias_alone_ranks_sink_first"]),
+        ),
+        ("T2", "rows checked", str(t2["rows_checked"])),
+        (
+            "T2.b",
+            "violations (lower / upper)",
+            f"{t2['lower_bound_violations']} / {t2['upper_bound_violations']}",
+        ),
+        (
+            "T2",
+            "median ||v_s|| / mean ||v_j||",
+            _number(t2["sink_value_norm_over_mean_other"]["median"]),
+        ),
+    ]
+    for target in ("sink", "sink_zero_value", "diagonal"):
+        rows.append(
+            (
+                "T3",
+                f"B = {target}: rows / heads / uniform",
+                " / ".join(
+                    _percent(t3[target][key])
+                    for key in ("fraction_of_rows", "fraction_of_heads", "fraction_uniform")
+                ),
+            )
+        )
+    if t4.get("instances"):
+        rows += [
+            (
+                "T4",
+                f"token subsets (n={t4['subset_size']}, ε={t4['epsilon']})",
+                str(t4["instances"]),
+            ),
+            ("T4", "sink cheaper than diagonal", _percent(t4["fraction_sink_cheaper"])),
+            ("T4.e", "sufficient condition holds", _percent(t4["fraction_t4e_condition_holds"])),
+            ("T4", "median c_diag / c_sink", _number(t4["diag_over_sink"]["median"])),
+            ("T4", "bound violations", str(sum(t4["bound_violations"].values()))),
+        ]
+    return rows
+
+
+def render_table(summary: dict[str, Any]) -> Table:
+    """One table: check, quantity, value."""
+    table = Table(
+        title=f"{summary['model']['name']} on {summary['text']['n_sequences']} sequences "
+        f"of {summary['text']['source']} (seed {summary['text']['seed']})",
+        show_lines=False,
+    )
+    table.add_column("check", style="bold cyan", no_wrap=True)
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    for check, quantity, value in _rows(summary):
+        table.add_row(check, quantity, value)
+    return table

@@ -1,0 +1,102 @@
+"""Evidence: what one check of one statement found, and the verdict it supports.
+
+Verdicts: HOLDS (hypotheses met by enough instances, no certified violation), REFUTED (a certified
+counterexample), VACUOUS (too few instances met the hypotheses), ERROR (the check could not run, or
+a symbolic step did not verify), REPORTED (an EXPLORE item: findings, no pass/fail).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from proofs_check.certify import Certificate
+from theory.core import Kind, Statement, StepResult
+
+HOLDS, REFUTED, VACUOUS, ERROR, REPORTED = "HOLDS", "REFUTED", "VACUOUS", "ERROR", "REPORTED"
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """A violating instance: exact values (as strings of rationals or floats), and its certificate."""
+
+    statement_id: str
+    instance: dict[str, Any]  # JSON-ready: nested lists of floats / ints / "p/q" strings
+    case: int  # row (or case) index inside the instance
+    family: str
+    shape: tuple[int, int]
+    certificate: Certificate
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["shape"] = list(self.shape)
+        return out
+
+
+@dataclass
+class Evidence:
+    """The outcome of checking one statement."""
+
+    statement: Statement
+    symbolic: list[StepResult] = field(default_factory=list)
+    tried: int = 0
+    met: int = 0
+    min_met: int = 0
+    worst_slack: float | None = None  # scale-free: (lhs - rhs) / (|lhs| + |rhs|), >= 0 means holds
+    float_noise: int = 0  # float-level violations that ball arithmetic did not confirm
+    counterexample: Counterexample | None = None
+    uncertified_violations: int = 0  # violations seen in float64 that could not be certified
+    families: list[str] = field(default_factory=list)
+    detail: str = ""
+    error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def steps_verified(self) -> int:
+        return sum(r.verified for r in self.symbolic)
+
+    @property
+    def verdict(self) -> str:
+        if self.error is not None or self.steps_verified < len(self.symbolic):
+            return ERROR
+        if self.statement.kind is Kind.EXPLORE:
+            return REPORTED
+        if self.counterexample is not None and self.counterexample.certificate.certified:
+            return REFUTED
+        if self.met < self.min_met:
+            return VACUOUS
+        return HOLDS
+
+    @property
+    def expected(self) -> bool:
+        return self.verdict == self.statement.expected_verdict
+
+    def to_json(self) -> dict[str, Any]:
+        s = self.statement
+        return {
+            "id": s.id,
+            "kind": s.kind.value,
+            "title": s.title,
+            "verdict": self.verdict,
+            "expected_verdict": s.expected_verdict,
+            "as_expected": self.expected,
+            "symbolic_steps": {
+                "verified": self.steps_verified,
+                "total": len(self.symbolic),
+                "steps": [
+                    {"index": r.index, "text": r.text, "verified": r.verified}
+                    for r in self.symbolic
+                ],
+            },
+            "instances_tried": self.tried,
+            "instances_meeting_hypotheses": self.met,
+            "min_meeting_hypotheses": self.min_met,
+            "worst_slack": self.worst_slack,
+            "float_noise": self.float_noise,
+            "uncertified_violations": self.uncertified_violations,
+            "families": self.families,
+            "counterexample": self.counterexample.to_json() if self.counterexample else None,
+            "detail": self.detail,
+            "error": self.error,
+            "extra": self.extra,
+        }

@@ -117,14 +117,23 @@ class RelationCheck:
     def evaluate(self, batch: Instance) -> dict[str, Any]:
         """Observables and slacks of a batch (numpy in, numpy out): masks ``met`` (B, k), slacks."""
         batch = {k: np.asarray(v) for k, v in batch.items()}
+        for k, v in batch.items():
+            if v.dtype.kind == "f" and not np.all(np.isfinite(v)):
+                raise FloatingPointError(
+                    f"{self.statement.id}: the sampler produced a NaN or infinite {k!r}"
+                )
         if self.prepare is not None:
             rows = [self.prepare(_take(batch, b)) for b in range(_batch_size(batch))]
             for name in rows[0]:
                 batch[name] = np.array([r[name] for r in rows])
         out = jax.device_get(self._compiled_evaluate(batch))
+        if out["any_nan"]:
+            raise FloatingPointError(
+                f"{self.statement.id}: an observable is NaN on a sampled instance"
+            )
         if not np.all(np.isfinite(np.where(out["met"], out["raw_min"], 0.0))):
             raise FloatingPointError(
-                f"{self.statement.id}: an observable is NaN or infinite on an instance meeting the hypotheses"
+                f"{self.statement.id}: a conclusion is NaN or infinite on an instance meeting the hypotheses"
             )
         out["batch"] = batch
         return out
@@ -162,6 +171,7 @@ class RelationCheck:
             "case_slack": jnp.min(jnp.stack(slacks), axis=0),
             "case_violated": jnp.any(jnp.stack(violated), axis=0),
             "raw_min": jnp.min(jnp.stack(raws), axis=0),
+            "any_nan": jnp.any(jnp.stack([jnp.any(jnp.isnan(v)) for v in env.values()])),
         }
 
     def run(self, seed: int, samples: int) -> Evidence:
@@ -235,7 +245,7 @@ class RelationCheck:
         self, ev: Evidence, candidates: list[tuple[float, Instance, int, str, tuple[int, int]]]
     ) -> None:
         candidates.sort(key=lambda t: t[0])
-        for slack, inst, case, family, shape in candidates[: self.max_certify]:
+        for _slack, inst, case, family, shape in candidates[: self.max_certify]:
             cert = self.certify(inst, case)
             if cert.certified:
                 ev.counterexample = Counterexample(
@@ -246,7 +256,11 @@ class RelationCheck:
         rest = candidates[self.max_certify :] if ev.counterexample is None else []
         ev.uncertified_violations = sum(1 for s, *_ in rest if s < -NOISE_TOL)
         if ev.statement.kind is Kind.THEOREM and ev.counterexample is not None:
-            ev.detail = "FINDING: certified counterexample to a THEOREM"
+            ev.detail = (
+                "certified counterexample: the conjecture is false"
+                if ev.statement.claim == "user"
+                else "FINDING: certified counterexample to a THEOREM of THEORY.md"
+            )
 
 
 @dataclass(frozen=True)

@@ -170,6 +170,10 @@ class ConstructionObservables:
         gamma_u = ops.min(X @ u)
         gamma_v = ops.masked_min((X[s][None, :] - X) @ v, comp)
         c = theory_value(ops, CONSTRUCTION_SCALE, n=n, eps=eps, gamma_u=gamma_u, gamma_v=gamma_v)
+        if (
+            ops.name == "jax"
+        ):  # the construction exists only under its hypotheses gamma_u, gamma_v > 0
+            c = ops.xp.where((gamma_u > 0) & (gamma_v > 0), c, 0.0)
         factor = (
             float(self.factor)
             if ops.name == "jax"

@@ -1,0 +1,3 @@
+from proofs_check.cli import main
+
+main()

@@ -1,0 +1,137 @@
+"""The verification report: a terminal table (rich) and a JSON document (written atomically).
+
+The JSON holds no timings or dates, so the same seed gives byte-identical reports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from proofs_check.evidence import Evidence
+
+SCHEMA_VERSION = 1
+
+
+def format_slack(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value == float("inf"):
+        return "inf"
+    return f"{value:+.2e}"
+
+
+def evidence_table(results: list[Evidence]) -> Table:
+    table = Table(title="proofs-check verify", header_style="bold", show_lines=False)
+    for col, kw in (
+        ("id", {"no_wrap": True}),
+        ("kind", {}),
+        ("symbolic", {"justify": "right"}),
+        ("tried / met", {"justify": "right"}),
+        ("worst slack", {"justify": "right"}),
+        ("verdict", {}),
+        ("expected", {}),
+    ):
+        table.add_column(col, **kw)
+    for ev in results:
+        verdict_style = "green" if ev.expected else "bold red"
+        sym = f"{ev.steps_verified}/{len(ev.symbolic)}" if ev.symbolic else "-"
+        table.add_row(
+            ev.statement.id,
+            ev.statement.kind.value,
+            sym,
+            f"{ev.tried} / {ev.met}",
+            format_slack(ev.worst_slack),
+            f"[{verdict_style}]{ev.verdict}[/]",
+            "yes" if ev.expected else f"[bold red]no (want {ev.statement.expected_verdict})[/]",
+        )
+    return table
+
+
+def notes(results: list[Evidence]) -> list[str]:
+    """One line per statement with something to say: certificates, errors, float noise, details."""
+    lines = []
+    for ev in results:
+        parts = []
+        if ev.error:
+            parts.append(f"error: {ev.error}")
+        if ev.counterexample is not None:
+            cx = ev.counterexample
+            parts.append(
+                f"counterexample n={cx.shape[0]}, d={cx.shape[1]} ({cx.family}), {cx.certificate.summary()}"
+            )
+        if ev.float_noise:
+            parts.append(
+                f"{ev.float_noise} float64 violation(s) not confirmed in ball arithmetic (float noise)"
+            )
+        if ev.uncertified_violations:
+            parts.append(f"{ev.uncertified_violations} float64 violation(s) not escalated")
+        if ev.detail:
+            parts.append(ev.detail)
+        if ev.verdict == "VACUOUS":
+            parts.append(f"only {ev.met} instance(s) met the hypotheses (need {ev.min_met})")
+        if parts:
+            lines.append(f"{ev.statement.id}: " + "; ".join(parts))
+    return lines
+
+
+def print_report(results: list[Evidence], console: Console | None = None) -> None:
+    console = console or _console()
+    console.print(evidence_table(results))
+    for line in notes(results):
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
+    ok = all_as_expected(results)
+    console.print(
+        f"[bold {'green' if ok else 'red'}]{sum(e.expected for e in results)} of {len(results)} statements as expected[/]"
+    )
+
+
+def _console() -> Console:
+    """A console that does not squeeze the table when stdout is a pipe or a file."""
+    probe = Console()
+    return probe if probe.is_terminal else Console(width=160)
+
+
+def all_as_expected(results: list[Evidence]) -> bool:
+    return all(ev.expected for ev in results)
+
+
+def report_json(results: list[Evidence], seed: int, samples: int) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "seed": seed,
+        "samples": samples,
+        "all_as_expected": all_as_expected(results),
+        "statements": [ev.to_json() for ev in results],
+    }
+
+
+def write_json_atomic(path: Path, payload: Any) -> None:
+    """Write JSON to a temporary file beside ``path`` and rename it over (never a half-written file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(payload, fh, indent=2, sort_keys=True, default=_json_default)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _json_default(obj: Any) -> Any:
+    import numpy as np
+
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return str(obj)

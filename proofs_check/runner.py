@@ -1,0 +1,69 @@
+"""Resolve targets (ids, claim prefixes, conjecture files) and run their checks into evidence.
+
+A check that raises is reported as ERROR with a one-line reason; the other statements still run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from proofs_check.checks import registry
+from proofs_check.conjecture import ConjectureError, load_conjectures
+from proofs_check.evidence import Evidence
+
+
+class TargetError(Exception):
+    """A target that names nothing we can check (one clear line for the user)."""
+
+
+def resolve(targets: Iterable[str]) -> list[Any]:
+    """Checks for ``targets``: ``T1.a``, ``T1-F2``, a claim ``T1``, ``FILE.py`` or ``FILE.py::NAME``.
+
+    No targets means every implemented statement.
+    """
+    known = registry()
+    targets = list(targets)
+    if not targets:
+        return list(known.values())
+    out: list[Any] = []
+    for t in targets:
+        if t.endswith(".py") or ".py::" in t:
+            try:
+                out.extend(load_conjectures(t))
+            except ConjectureError as exc:
+                raise TargetError(str(exc)) from None
+        elif t in known:
+            out.append(known[t])
+        elif any(i.startswith(t + ".") or i.startswith(t + "-") for i in known):
+            out.extend(
+                c for i, c in known.items() if i.startswith(t + ".") or i.startswith(t + "-")
+            )
+        else:
+            raise TargetError(f"unknown statement id {t!r} (see `proofs-check list`)")
+    return out
+
+
+def run_check(check: Any, seed: int, samples: int) -> Evidence:
+    """Run one check; any exception becomes an ERROR row with a one-line reason."""
+    try:
+        return check.run(seed, samples)
+    except Exception as exc:  # a failing check must not take the other statements down
+        ev = Evidence(check.statement)
+        ev.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        return ev
+
+
+def run_all(
+    checks: list[Any],
+    seed: int,
+    samples: int,
+    on_done: Callable[[Evidence], None] | None = None,
+) -> list[Evidence]:
+    results = []
+    for check in checks:
+        ev = run_check(check, seed, samples)
+        results.append(ev)
+        if on_done is not None:
+            on_done(ev)
+    return results

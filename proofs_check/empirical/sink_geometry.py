@@ -6,8 +6,8 @@ Bias-free attention (T1.b (iv)) can make ``s`` a sink iff
     x_s ∉ conv{x_j : j != s}    <=>  gamma_v(X, s) > 0 (the sink token is a vertex)
 
 and with a query-independent key bias (T1.f) only the vertex condition is needed.
-Both margins come from the shared ``halfspace_margin`` / ``vertex_margin``. A margin counts
-as positive when it exceeds ``tolerance`` times the median token norm.
+Both margins come from the shared ``halfspace_margin`` / ``vertex_margin``. A margin
+counts as positive when it exceeds ``tolerance`` times the median token norm.
 
 In a BERT head the score of key ``j`` in row ``i`` is, up to terms constant in ``j``,
 ``x_i^T W x_j + b^T x_j`` (see ``heads``). The sink's margin over key ``j`` splits as

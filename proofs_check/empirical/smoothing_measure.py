@@ -5,8 +5,8 @@ input), ``A`` the head's attention, ``V`` its values in model dimension (``W_O``
 and a row-stochastic target ``B``. With ``Z = (I - J)(X + A V)``, ``Δ = (B - A) V``:
 the condition holds in row ``i`` iff ``<z_i, δ_i> >= 0`` (T3.b), for the head iff it
 holds in every row, and for uniform sparsification iff ``<Z, Δ>_F >= 0`` (T3.c).
-All of that is the shared ``smoothing_condition``; this module only builds the three
-targets we measure and a scale-free view of the row margins:
+All of that, and the targets, are the shared ``observables.smoothing``; this module
+only picks the three targets we measure and adds a scale-free view of the margins:
 
 - ``sink``: ``B = 1 e_s^T`` with the model's own values;
 - ``sink_zero_value``: the same ``B`` under the zero-value convention ``v_s := 0``
@@ -23,7 +23,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from proofs_check.observables.smoothing import smoothing_condition
+from proofs_check.observables.smoothing import (
+    NUMPY,
+    centred_dense_output,
+    diagonal_target,
+    row_margins,
+    sink_target,
+    smoothing_condition,
+    sparsification_shift,
+    zero_sink_value,
+)
 
 SMOOTHING_TARGETS: tuple[str, ...] = ("sink", "sink_zero_value", "diagonal")
 
@@ -44,27 +53,14 @@ class SmoothingMeasurement:
         return float(np.mean(self.row_margins >= 0))
 
 
-def sink_target(n: int, sink: int) -> np.ndarray:
-    """``B = 1 e_s^T``: every row attends to ``s`` only."""
-    target = np.zeros((n, n))
-    target[:, sink] = 1.0
-    return target
-
-
-def zero_sink_value(values: np.ndarray, sink: int) -> np.ndarray:
-    """``V`` with ``v_s := 0``."""
-    zeroed = values.copy()
-    zeroed[sink] = 0.0
-    return zeroed
-
-
-def row_cosines(tokens: np.ndarray, attention: np.ndarray, target: np.ndarray, values: np.ndarray):
-    """``cos(z_i, δ_i)``, 0 where either vector vanishes."""
-    updated = tokens + attention @ values
-    centred = updated - updated.mean(axis=0)
-    difference = (target - attention) @ values
-    inner = np.einsum("ij,ij->i", centred, difference)
-    norms = np.linalg.norm(centred, axis=1) * np.linalg.norm(difference, axis=1)
+def row_cosines(
+    tokens: np.ndarray, attention: np.ndarray, target: np.ndarray, values: np.ndarray
+) -> np.ndarray:
+    """``cos(z_i, δ_i)`` from the shared ``Z`` and ``Δ``; 0 where either vector vanishes."""
+    z = centred_dense_output(NUMPY, tokens, attention, values)
+    delta = sparsification_shift(NUMPY, attention, target, values)
+    inner = row_margins(NUMPY, z, delta)
+    norms = np.linalg.norm(z, axis=1) * np.linalg.norm(delta, axis=1)
     return np.divide(inner, norms, out=np.zeros_like(inner), where=norms > 0)
 
 
@@ -93,5 +89,5 @@ def smoothing_measurements(
     return {
         "sink": measure_target("sink", tokens, attention, sink_b, values),
         "sink_zero_value": measure_target("sink_zero_value", tokens, attention, sink_b, zeroed),
-        "diagonal": measure_target("diagonal", tokens, attention, np.eye(n), values),
+        "diagonal": measure_target("diagonal", tokens, attention, diagonal_target(n), values),
     }

@@ -7,8 +7,9 @@ with ``c_i`` a convex combination of ``{v_j : j != s}``, so (T2.b)
     (1 - A_is) * delta  <=  ||y_i - A_is v_s||  <=  (1 - A_is) * R,
     delta = dist(0, conv{v_j : j != s}),   R = max_{j != s} ||v_j||.
 
-``delta`` is computed by the shared ``hull_distance`` (Wolfe's min-norm point). A row violates a side when it misses it by more than
-``tolerance * (1 - A_is) R`` (the row's own scale): every violation is a bug.
+``delta`` is computed by the shared ``hull_distance`` (Wolfe's min-norm point). A row
+violates a side when it misses it by more than ``tolerance * (1 - A_is) R`` (the row's
+own scale): every violation is a bug.
 """
 
 from __future__ import annotations

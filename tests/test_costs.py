@@ -1,0 +1,248 @@
+"""T4: verdicts, symbolic steps, exact costs on hand-made instances, certificates, solver failures."""
+
+import dataclasses
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from proofs_check.checks import costs as C4
+from proofs_check.observables import costs as oc
+from proofs_check.observables.geometry import hull_distance
+from theory import costs as T4
+from theory.core import Identity, Kind, Statement, verify_steps
+
+THEOREMS = ["T4.a", "T4.b", "T4.c", "T4.d", "T4.e"]
+CONTROLS = ["T4-F1", "T4-F2"]
+L1 = lambda eps: math.log((1 - eps) / eps)  # noqa: E731
+
+
+@pytest.mark.parametrize("sid", THEOREMS)
+def test_theorem_holds(evidence, sid):
+    ev = evidence(sid)
+    assert ev.verdict == "HOLDS", ev.to_json()
+    assert ev.met >= ev.min_met
+    assert ev.steps_verified == len(ev.symbolic) > 0
+    solver = ev.extra["solver"]
+    assert solver["solves"] == solver["converged"] > 0
+    assert "duality gap" in ev.detail
+
+
+@pytest.mark.parametrize("sid", CONTROLS)
+def test_control_refuted_with_certificate(evidence, sid):
+    ev = evidence(sid)
+    assert ev.verdict == "REFUTED", ev.to_json()
+    cert = ev.counterexample.certificate
+    assert cert.certified
+    assert "arb ball arithmetic" in cert.method
+
+
+def test_rank_one_refutation_names_a_cheaper_proven_feasible_w(evidence):
+    ev = evidence("T4-F2")
+    cert = ev.counterexample.certificate
+    n = ev.counterexample.shape[0]
+    assert f"c_sink (sink program, {n} rows) <=" in cert.note  # every row, even on a causal draw
+    assert "(||U||_F^2 + ||V||_F^2)/2" in cert.note
+
+
+def test_no_sink_control_uses_an_exact_convex_combination(evidence):
+    ev = evidence("T4-F1")
+    assert "sum_i lambda_i x_i = 0 exactly" in ev.counterexample.certificate.gap
+    assert ev.counterexample.family.startswith("antipodal")
+
+
+def test_sink_is_cheaper_under_the_t4e_condition_on_enough_instances(evidence):
+    given = evidence("T4.e").extra["given_met"]
+    assert min(given.values()) >= C4.GIVEN_MIN
+
+
+def test_every_symbolic_step_verifies_and_a_wrong_pair_sum_does_not():
+    for st in T4.STATEMENTS:
+        assert all(r.verified for r in verify_steps(st.derivation)), st.id
+    pair_sum = T4.DIAG_COST_LOWER.derivation[2]
+    assert pair_sum.verify()
+    assert not Identity("wrong constant", pair_sum.lhs, 2 * pair_sum.rhs).verify()
+
+
+# -- exact costs on hand-made instances -------------------------------------------------------------
+
+
+def test_one_dimensional_sink_cost_is_l1_over_the_smallest_product():
+    # x = (1, 2), s = 1: margins w x_i (x_s - x_j) = w x_i >= L_1 for i = 0, 1 -> w = L_1 / 1
+    X = np.array([[1.0], [2.0]])
+    res = oc.sink_cost(X, 1, 0.1)
+    assert res.converged and res.status == "optimal"
+    assert res.value == pytest.approx(L1(0.1), rel=1e-7)
+    assert res.frobenius == pytest.approx(res.value, rel=1e-7)  # a 1 x 1 W
+    assert abs(res.duality_gap) <= 1e-6 * res.value
+
+
+def test_one_dimensional_diagonal_cost_of_opposite_tokens():
+    # x = (1, -1): margins 2 w >= L_1 in both rows -> c_diag = L_1 / 2 = 2 L_1 / ||x_1 - x_2||^2
+    res = oc.diag_cost(np.array([[1.0], [-1.0]]), 0.2)
+    assert res.converged and res.value == pytest.approx(L1(0.2) / 2, rel=1e-7)
+
+
+@pytest.mark.parametrize("eps", [1e-6, 0.1, 0.3, 0.5 - 1e-7])
+def test_two_token_closed_forms(eps):
+    r"""n = 2: ``c_sink = L_1/(dist(0,[x_1,x_2]) ||x_1 - x_2||)``, ``c_diag = L_1/(||x_1 - x_2|| dist(0,[x_1,-x_2]))``."""
+    X = np.array([[2.0, 0.3, -0.1], [1.5, -0.4, 0.2]])
+    gap = np.linalg.norm(X[0] - X[1])
+    sink = oc.sink_cost(X, 0, eps)
+    diag = oc.diag_cost(X, eps)
+    assert sink.converged and diag.converged
+    assert sink.value == pytest.approx(L1(eps) / (hull_distance(X).distance * gap), rel=1e-6)
+    other = np.stack([X[0], -X[1]])
+    assert diag.value == pytest.approx(L1(eps) / (gap * hull_distance(other).distance), rel=1e-6)
+    # the true optimum lies within the reported tolerance of the value
+    exact = L1(eps) / (hull_distance(X).distance * gap)
+    assert abs(sink.value - exact) <= sink.tolerance
+
+
+def test_rank_one_bound_is_feasible_and_above_the_optimum():
+    rng = np.random.default_rng(3)
+    X = np.array([1.0, 0.0, 0.0]) + 0.3 * rng.standard_normal((6, 3))
+    bound = oc.rank_one_sink_bound(X, 0, 0.05)
+    res = oc.sink_cost(X, 0, 0.05)
+    assert res.converged and res.value <= bound * (1 + 1e-9)
+    assert res.max_violation <= 0  # the returned W is feasible in float64
+
+
+def test_causal_sink_is_no_dearer_and_respects_the_causal_lower_bound():
+    rng = np.random.default_rng(4)
+    X = np.array([0.0, 1.0, 0.0]) + 0.4 * rng.standard_normal((5, 3))
+    X[0] *= 1.5
+    plain, causal = oc.sink_cost(X, 0, 0.1), oc.sink_cost(X, 0, 0.1, causal=True)
+    assert plain.converged and causal.converged
+    assert causal.value <= plain.value * (1 + 1e-6)
+    geo = C4.token_geometry(X, 0, causal=True)
+    assert causal.value >= L1(0.1) / geo["sink_pair_min"] * (1 - 1e-6)
+
+
+def test_no_sink_and_no_diagonal_are_reported_infeasible():
+    antipodal = np.array([[1.0, 2.0], [-1.0, -2.0], [0.5, 3.0]])
+    res = oc.sink_cost(antipodal, 2, 0.1)
+    assert res.infeasible and not res.converged and res.value == math.inf
+    ties = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    assert oc.diag_cost(ties, 0.1).infeasible
+    assert oc.diagonal_margin_lp(ties) <= 1e-12 < oc.diagonal_margin_lp(np.eye(3))
+
+
+def test_span_reduction_is_exact():
+    rng = np.random.default_rng(5)
+    C = rng.standard_normal((4, 2)) + np.array([2.0, 0.0])
+    Q, _ = np.linalg.qr(rng.standard_normal((6, 2)))
+    X = C @ Q.T  # 4 tokens spanning a plane of R^6
+    assert oc.span_basis(X).shape == (6, 2)
+    wide, narrow = oc.sink_cost(X, 1, 0.1), oc.sink_cost(C, 1, 0.1)
+    assert wide.value == pytest.approx(narrow.value, rel=1e-6)
+    assert wide.W.shape == (6, 6)
+
+
+# -- rigorous bounds ------------------------------------------------------------------------------
+
+
+def test_feasible_factorisation_certifies_an_upper_bound_close_to_the_optimum():
+    X = np.array([[1.0, 0.2], [0.9, -0.3], [1.1, 0.5], [0.8, 0.0]])
+    res = oc.sink_cost(X, 2, 0.1)
+    rows = oc.sink_rows(4, 2)
+    fac = oc.certify_feasible_factorisation(X, res.W, rows, 0.1)
+    assert fac is not None
+    assert res.value * (1 - 1e-9) <= float(fac.nuclear_upper) <= res.value * (1 + 1e-5)
+    W = fac.W()
+    assert all(isinstance(v, Fraction) for v in W.reshape(-1))
+    # half the optimum is infeasible: no certificate
+    assert oc.certify_feasible_factorisation(X, 0.5 * res.W, rows, 0.1) is None
+
+
+def test_eigenvalue_enclosure_contains_the_extreme_eigenvalues():
+    rng = np.random.default_rng(6)
+    M = rng.standard_normal((5, 5))
+    G = np.vectorize(Fraction, otypes=[object])(M.T @ M)
+    w = np.linalg.eigvalsh(M.T @ M)
+    lo_min = oc.eigenvalue_enclosure(G, "min")
+    hi_max = oc.eigenvalue_enclosure(G, "max")
+    assert lo_min.lo <= Fraction(w[0]) * (1 + Fraction(1, 10**9)) and lo_min.lo <= lo_min.hi
+    assert float(lo_min.lo) <= w[0] <= float(lo_min.hi) + 1e-12
+    assert float(hi_max.lo) - 1e-12 <= w[-1] <= float(hi_max.hi)
+    assert oc.is_positive_definite(np.eye(3, dtype=object))
+    assert not oc.is_positive_definite(np.array([[1, 2], [2, 1]], dtype=object))
+
+
+def test_a_false_lower_bound_is_refuted_with_a_certificate():
+    """The theorem path can fail: 'c_sink >= L_n/(gamma_u gamma_v)' is false (T4-F2), and the same
+    check that passes T4.b certifies a violation of it."""
+    wrong = Statement(
+        id="T4-test",
+        name="wrong_lower_bound",
+        title="c_sink >= rank-one cost (false)",
+        kind=Kind.THEOREM,
+        claim="T4",
+        hypotheses=T4.SINK_COST_UPPER.hypotheses,
+        conclusions=(
+            dataclasses.replace(
+                T4.SINK_COST_UPPER.conclusions[0], relation=sp.GreaterThan(T4.c_sink, T4.SINK_UPPER)
+            ),
+        ),
+    )
+    ev = C4.CostCheck(wrong, C4._plain_sink).run(0, 600)
+    assert ev.verdict == "REFUTED" and ev.counterexample.certificate.certified
+    assert ev.detail.startswith("FINDING")
+
+
+def test_within_tolerance_is_not_a_violation():
+    rel = sp.GreaterThan(T4.c_sink, T4.SINK_LOWER)
+    env = {
+        "c_sink": np.array([1.0]),
+        "eps": np.array([0.1]),
+        "sink_pair_min": np.array([L1(0.1) / (1 + 1e-8)]),
+        "n": np.array([3.0]),
+    }
+    out = C4.evaluate_relation(rel, env, {"c_sink": np.array([1e-6])})
+    assert not out.holds[0] and not out.beyond[0]
+    out = C4.evaluate_relation(rel, env, {"c_sink": np.array([1e-12])})
+    assert out.beyond[0]
+
+
+# -- the solver-failure path ----------------------------------------------------------------------
+
+
+def _not_converged(*args, **kwargs):
+    return oc.CostResult(1.0, 1.0, 0.5, False, "optimal_inaccurate", np.eye(1), 1.0, 0.5, 0.0)
+
+
+def test_a_solve_that_did_not_converge_makes_the_verdict_error(monkeypatch):
+    monkeypatch.setattr(C4, "sink_cost", _not_converged)
+    C4.cost_pool.cache_clear()
+    try:
+        ev = C4.checks()[0].run(7, 200)
+    finally:
+        C4.cost_pool.cache_clear()
+    assert ev.verdict == "ERROR" and "did not converge" in ev.error
+
+
+def test_a_large_duality_gap_is_not_converged():
+    X = np.array([[1.0], [2.0]])
+    rows = oc.sink_rows(2, 1)
+    W = np.array([[2.0 * L1(0.1)]])  # feasible, twice the optimum
+    res = oc._result(X, rows, 0.1, W, 2 * L1(0.1), L1(0.1), "optimal", "CLARABEL")
+    assert not res.converged and res.tolerance == math.inf
+    ok = oc._result(X, rows, 0.1, W / 2 * (1 + 1e-12), L1(0.1), L1(0.1), "optimal", "CLARABEL")
+    assert ok.converged
+    assert not oc._result(
+        X, rows, 0.1, W / 2, L1(0.1), L1(0.1), "optimal_inaccurate", "SCS"
+    ).converged
+
+
+@pytest.mark.parametrize("sid", CONTROLS)
+def test_saved_counterexamples_replay(evidence, sid):
+    """A counterexample's JSON instance is re-certified from scratch (solve, then prove)."""
+    import json
+
+    from proofs_check.checks import registry
+
+    ev = evidence(sid)
+    instance = json.loads(json.dumps(ev.counterexample.instance))
+    assert registry()[sid].certify(instance, ev.counterexample.case).certified

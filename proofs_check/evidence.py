@@ -50,6 +50,8 @@ class Evidence:
     detail: str = ""
     error: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # the adversarial phase (proofs_check.search): worst slack it reached, its shape and effort
+    adversary: dict[str, Any] | None = None
 
     @property
     def steps_verified(self) -> int:
@@ -99,4 +101,5 @@ class Evidence:
             "detail": self.detail,
             "error": self.error,
             "extra": self.extra,
+            "adversary": self.adversary,
         }

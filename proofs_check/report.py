@@ -27,6 +27,16 @@ def format_slack(value: float | None) -> str:
     return f"{value:+.2e}"
 
 
+def adversary_slack(ev: Evidence) -> str:
+    """The worst slack the adversarial phase reached (``-`` when it did not run)."""
+    adv = getattr(ev, "adversary", None)
+    if not adv:
+        return "-"
+    if adv.get("error"):
+        return "error"
+    return format_slack(adv.get("worst_slack"))
+
+
 def evidence_table(results: list[Evidence]) -> Table:
     table = Table(title="proofs-check verify", header_style="bold", show_lines=False)
     for col, kw in (
@@ -35,6 +45,7 @@ def evidence_table(results: list[Evidence]) -> Table:
         ("symbolic", {"justify": "right"}),
         ("tried / met", {"justify": "right"}),
         ("worst slack", {"justify": "right"}),
+        ("adversary", {"justify": "right"}),
         ("verdict", {}),
         ("expected", {}),
     ):
@@ -48,6 +59,7 @@ def evidence_table(results: list[Evidence]) -> Table:
             sym,
             f"{ev.tried} / {ev.met}",
             format_slack(ev.worst_slack),
+            adversary_slack(ev),
             f"[{verdict_style}]{ev.verdict}[/]",
             "yes" if ev.expected else f"[bold red]no (want {ev.statement.expected_verdict})[/]",
         )
@@ -74,6 +86,9 @@ def notes(results: list[Evidence]) -> list[str]:
             parts.append(f"{ev.uncertified_violations} float64 violation(s) not escalated")
         if ev.detail:
             parts.append(ev.detail)
+        adv = getattr(ev, "adversary", None) or {}
+        if adv.get("error"):
+            parts.append(f"adversarial phase failed: {adv['error']}")
         if ev.verdict == "VACUOUS":
             parts.append(f"only {ev.met} instance(s) met the hypotheses (need {ev.min_met})")
         if parts:

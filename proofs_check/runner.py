@@ -59,10 +59,15 @@ def run_all(
     seed: int,
     samples: int,
     on_done: Callable[[Evidence], None] | None = None,
+    after_check: Callable[[Any, Evidence], None] | None = None,
 ) -> list[Evidence]:
+    """Run every check; ``after_check(check, evidence)`` (e.g. the adversarial phase of
+    :mod:`proofs_check.search`) may add to a statement's evidence before it is reported."""
     results = []
     for check in checks:
         ev = run_check(check, seed, samples)
+        if after_check is not None and ev.error is None:
+            after_check(check, ev)
         results.append(ev)
         if on_done is not None:
             on_done(ev)

@@ -1,0 +1,223 @@
+r"""Search hooks for checks that are not relation checks (LP equivalences, exact certificates,
+convex programs), and how to re-certify a saved instance of any check.
+
+* Relation checks: the gradient adversary (:mod:`.adversary`); replay = ``check.certify``.
+* ``EveryTokenSetHasSinkControl`` (T1-F1, certified by an exact ``sum_i lambda_i x_i = 0``): its own
+  hook. Its sampler's instances are screened for ``0 in conv X``; a hit is shrunk (fewer tokens,
+  fewer coordinates, dyadic rationals ``k/2^j``, exactly representable) while the exact certificate
+  still holds; replay re-runs the exact certificate.
+* Any other check (``statement`` + ``run(seed, samples)`` only): the **documented fallback** -- run
+  the check itself with more samples and fresh seeds until it reports a certified counterexample or
+  the budget is spent. Such a check exposes no instance-level certifier, so its counterexamples are
+  neither shrunk nor saved (they are reported as found).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from proofs_check.certify import Certificate
+from proofs_check.checks.engine import _take
+from proofs_check.evidence import REFUTED
+from proofs_check.instances import rng_for
+from proofs_check.observables.geometry import hull_distance
+from proofs_check.search.outcome import Found
+
+Replayer = Callable[[dict[str, Any], int], Certificate]
+
+
+def _is_origin_in_hull_control(check: Any) -> bool:
+    return type(check).__name__ == "EveryTokenSetHasSinkControl"
+
+
+def replayer_for(check: Any) -> Replayer | None:
+    """How to re-certify one saved instance of ``check`` (``None``: the check cannot)."""
+    from proofs_check.search.adversary import relation_check_of
+
+    rc = relation_check_of(check)
+    if rc is not None:
+        return lambda instance, case: certify_relation_instance(rc, instance, case)
+    if _is_origin_in_hull_control(check):
+        return lambda instance, case: certify_origin_in_hull_exact(instance["X"])
+    return None
+
+
+def certify_relation_instance(rc: Any, instance: dict[str, Any], case: int) -> Certificate:
+    """``rc.certify`` on an exact instance, with the check's ``prepare`` outputs added first.
+
+    The engine certifies the instances of its batch, which carry the float outputs of ``prepare``
+    (a check without ``prepare_exact`` certifies with those, e.g. T3's witness vertex); an instance
+    of the search or of the database carries only the sampled fields, so they are recomputed
+    here from its float64 image (``prepare_exact``, where the check has one, still overrides).
+    """
+    if rc.prepare is not None:
+        from proofs_check.search.space import float_instance
+
+        floats = float_instance(instance)
+        extra = {k: v for k, v in rc.prepare(floats).items() if k not in instance}
+        instance = {**instance, **{k: _exact_copy(v) for k, v in extra.items()}}
+    return rc.certify(instance, case)
+
+
+def _exact_copy(value: Any) -> Any:
+    arr = np.asarray(value)
+    if arr.dtype.kind == "f":
+        return (
+            np.vectorize(Fraction, otypes=[object])(arr)
+            if arr.ndim
+            else np.array(Fraction(float(arr)), dtype=object)
+        )
+    return arr
+
+
+# ----------------------------------------------------------------------------------------------
+# T1-F1: 0 in conv X, certified exactly
+# ----------------------------------------------------------------------------------------------
+
+
+def certify_origin_in_hull_exact(X: Any) -> Certificate:
+    """T1-F1's exact certificate for a dyadic-rational token set (the check's own certifier)."""
+    from proofs_check.checks.sinks import certify_origin_in_hull
+
+    Xq = np.asarray(X, dtype=object)
+    floats = np.vectorize(float, otypes=[float])(Xq)
+    if any(Fraction(float(v)) != Fraction(v) for v in Xq.flat):
+        return Certificate("not certified", False, None, "", "", note="entries are not dyadic")
+    support = hull_distance(floats).support
+    cert = certify_origin_in_hull(floats, support)
+    if cert.certified or floats.shape[0] > 12:
+        return cert
+    # Wolfe's support may be a face whose exact solve is degenerate: try the small faces
+    return _certify_any_support(floats)
+
+
+def _certify_any_support(floats: np.ndarray) -> Certificate:
+    from itertools import combinations
+
+    from proofs_check.checks.sinks import certify_origin_in_hull
+
+    n = floats.shape[0]
+    last = Certificate("not certified", False, None, "", "", note="0 in conv X not proven")
+    for k in range(2, min(n, floats.shape[1] + 1) + 1):
+        for support in combinations(range(n), k):
+            cert = certify_origin_in_hull(floats, support)
+            if cert.certified:
+                return cert
+            last = cert
+    return last
+
+
+def _distinct(X: np.ndarray) -> bool:
+    return len({tuple(r) for r in np.asarray(X).tolist()}) == X.shape[0]
+
+
+def _origin_in_hull(X: np.ndarray) -> bool:
+    return _distinct(X) and hull_distance(X).distance <= 1e-12 * max(1.0, float(np.max(np.abs(X))))
+
+
+def _dyadic(X: np.ndarray, bits: int) -> np.ndarray:
+    return np.round(X * 2.0**bits) / 2.0**bits
+
+
+def shrink_origin_in_hull(X: np.ndarray) -> np.ndarray:
+    """Fewer tokens, fewer coordinates, coarser dyadic entries, while ``0 in conv X`` (float64)."""
+    X = np.asarray(X, dtype=float)
+    changed = True
+    while changed:
+        changed = False
+        for k in range(X.shape[0]):
+            if X.shape[0] > 2 and _origin_in_hull(np.delete(X, k, axis=0)):
+                X, changed = np.delete(X, k, axis=0), True
+                break
+        for k in range(X.shape[1]):
+            if X.shape[1] > 1 and _origin_in_hull(np.delete(X, k, axis=1)):
+                X, changed = np.delete(X, k, axis=1), True
+                break
+    for bits in range(0, 21):
+        Y = _dyadic(X, bits)
+        if _origin_in_hull(Y) and certify_origin_in_hull_exact(Y).certified:
+            return Y
+    return X
+
+
+@dataclass
+class OriginInHullHook:
+    """Search hook of T1-F1: screen the check's sampler for ``0 in conv X``, shrink, certify."""
+
+    check: Any
+    method: str = "origin-in-hull hook"
+
+    def search(self, seed: int, deadline: float, batch: int = 32) -> tuple[Found | None, int]:
+        start = time.perf_counter()
+        rounds = 0
+        while time.perf_counter() < deadline:
+            for idx, (n, d) in enumerate(self.check.shapes):
+                if time.perf_counter() >= deadline:
+                    break
+                rng = rng_for(seed, f"hook:{self.check.statement.id}", rounds * 100 + idx)
+                sample = self.check.sample(rng, n, d, batch)
+                for b in range(batch):
+                    X = np.asarray(_take(sample, b)["X"], dtype=float)
+                    if not _origin_in_hull(X):
+                        continue
+                    Y = shrink_origin_in_hull(X)
+                    cert = certify_origin_in_hull_exact(Y)
+                    if cert.certified:
+                        exact = {"X": np.vectorize(Fraction, otypes=[object])(Y)}
+                        found = Found(
+                            self.check.statement.id,
+                            exact,
+                            0,
+                            cert,
+                            Y.shape,
+                            f"sampler {(n, d)}, shrunk",
+                            time.perf_counter() - start,
+                            unshrunk_shape=X.shape,
+                        )
+                        return found, rounds + 1
+            rounds += 1
+        return None, rounds
+
+
+@dataclass
+class SamplerFallback:
+    """The documented fallback: the check's own ``run`` with growing samples and fresh seeds."""
+
+    check: Any
+    method: str = "sampler fallback (the check's own run)"
+    first_samples: int = 25
+
+    def search(self, seed: int, deadline: float) -> tuple[Found | None, int]:
+        start = time.perf_counter()
+        samples, rounds = self.first_samples, 0
+        while time.perf_counter() < deadline:
+            ev = self.check.run(seed + rounds, samples)
+            rounds += 1
+            cx = ev.counterexample
+            if ev.verdict == REFUTED and cx is not None:
+                found = Found(
+                    self.check.statement.id,
+                    dict(cx.instance),
+                    cx.case,
+                    cx.certificate,
+                    tuple(cx.shape),
+                    f"sampler (seed {seed + rounds - 1}, {samples} samples), {cx.family}",
+                    time.perf_counter() - start,
+                    replayable=False,
+                )
+                return found, rounds
+            samples *= 2
+        return None, rounds
+
+
+def hook_for(check: Any) -> OriginInHullHook | SamplerFallback:
+    """The search hook of a check that is not a relation check."""
+    if _is_origin_in_hull_control(check):
+        return OriginInHullHook(check)
+    return SamplerFallback(check)

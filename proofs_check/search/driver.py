@@ -1,0 +1,389 @@
+r"""Orchestration: ``search`` (budgeted rounds until a certified, shrunk counterexample) and the short
+adversarial phase that ``verify`` runs after every statement's random phase.
+
+``search`` on one statement:
+
+1. **replay** the database's saved counterexamples of the statement (a certified one ends the search);
+2. **rounds** of the gradient adversary (:mod:`.adversary`), one shape per round, smallest
+   interesting shapes first (``3 <= n <= 8``, then the rest by size), fresh seeded starts each
+   time the schedule wraps; the most violated points of a round are **shrunk**
+   (:mod:`.shrink`) and **certified** (the check's own ``certify``: ball arithmetic, hypotheses
+   proven too); the first certified one is saved to the database and returned;
+3. checks that are not relation checks use their hook (:mod:`.custom`).
+
+The verify phase is one round at one small shape (fixed restarts and steps: deterministic for a
+seed), on every theorem and on every control the random phase did not refute. It reports the
+tightest slack the adversary reached where the hypotheses hold, and a certified violation it finds
+(of a control the random phase missed, or -- a finding -- of a theorem) becomes the statement's
+counterexample when the random phase has none.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+
+from proofs_check.evidence import Counterexample, Evidence
+from proofs_check.search.adversary import Adversary, AdversaryConfig, relation_check_of
+from proofs_check.search.custom import certify_relation_instance, hook_for, replayer_for
+from proofs_check.search.database import CounterexampleDB
+from proofs_check.search.numeric import float_oracle
+from proofs_check.search.outcome import Found, SearchOutcome
+from proofs_check.search.shrink import shrink
+from proofs_check.search.space import exact_instance, float_instance
+from theory.core import Kind
+
+SEARCH_CONFIG = AdversaryConfig(restarts=64, steps=60)
+VERIFY_CONFIG = AdversaryConfig(restarts=32, steps=40)
+MAX_CANDIDATES = 3  # violated restarts per round sent to shrinking and certification
+SHRINK_SECONDS = 3.0
+SCREEN_FRACTION = 0.25  # of the budget, at most, for step 0 through the NumPy oracle
+
+Progress = Callable[[str, float], None]  # (what is happening, fraction of the budget used)
+
+
+def shape_schedule(shapes: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
+    """Shapes in search order: ``3 <= n <= 8`` by size first (cheap, rich), then the rest by size."""
+    shapes = list(dict.fromkeys(tuple(s) for s in shapes))
+    first = sorted((s for s in shapes if 3 <= s[0] <= 8), key=lambda s: (s[0] * s[1], s))
+    rest = sorted((s for s in shapes if s not in first), key=lambda s: (s[0] * s[1], s))
+    return first + rest
+
+
+def _no_progress(message: str, fraction: float) -> None:
+    return None
+
+
+class Searcher:
+    """Runs searches; keeps each statement's adversary (and its compiled steps) between calls."""
+
+    def __init__(
+        self,
+        seed: int = 0,
+        db: CounterexampleDB | None = None,
+        progress: Progress | None = None,
+        config: AdversaryConfig = SEARCH_CONFIG,
+    ) -> None:
+        self.seed = seed
+        self.db = db
+        self.progress = progress or _no_progress
+        self.config = config
+        self._adversaries: dict[str, Adversary] = {}
+
+    def adversary(self, check: Any) -> Adversary:
+        sid = check.statement.id
+        if sid not in self._adversaries:
+            self._adversaries[sid] = Adversary(check, self.config)
+        return self._adversaries[sid]
+
+    # -- search -----------------------------------------------------------------------------------
+
+    def search(self, check: Any, budget_s: float, replay: bool = True) -> SearchOutcome:
+        """Find, shrink, certify and save a counterexample to ``check``'s statement within budget."""
+        start = time.perf_counter()
+        deadline = start + budget_s
+        rc = relation_check_of(check)
+        hook = None if rc is not None else hook_for(check)
+        outcome = SearchOutcome(check.statement, "gradient adversary" if rc else hook.method)
+        try:
+            if replay and self.db is not None:
+                outcome.found = self._replay(check)
+                if outcome.found is not None and rc is not None:
+                    self._shrink_replayed(rc, outcome.found, deadline)
+            if outcome.found is None and rc is not None:
+                self._screen_starts(rc, outcome, start, deadline)
+                if outcome.found is None:
+                    self._adversarial_rounds(rc, outcome, start, deadline)
+            elif outcome.found is None:
+                outcome.found, outcome.rounds = hook.search(self.seed, deadline)
+            if outcome.found is not None:
+                self._save(check, outcome.found, "search")
+        except Exception as exc:  # a failing search must not take the other statements down
+            outcome.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        outcome.elapsed_s = time.perf_counter() - start
+        if outcome.found is not None and not outcome.found.elapsed_s:
+            outcome.found.elapsed_s = outcome.elapsed_s
+        return outcome
+
+    def _replay(self, check: Any) -> Found | None:
+        replayer = replayer_for(check)
+        if replayer is None or self.db is None:
+            return None
+        for entry in list(self.db.entries(check.statement.id)):  # every corrupt file warned once
+            try:
+                cert = replayer(entry.instance, entry.case)
+            except Exception as exc:
+                self.db.warn(f"{entry.path}: replay failed: {type(exc).__name__}: {exc}")
+                continue
+            if cert.certified:
+                return Found(
+                    check.statement.id,
+                    entry.instance,
+                    entry.case,
+                    cert,
+                    self._shape_of(check, entry.instance),
+                    f"database ({entry.path.name})",
+                    saved_to=entry.path,
+                )
+        return None
+
+    def _shrink_replayed(self, rc: Any, found: Found, deadline: float) -> None:
+        """A saved counterexample (verify saves them unshrunk) shrunk too; saved if it is new."""
+        adv = self.adversary(rc)
+        if not set(adv.space.names) <= set(found.instance):
+            return
+        floats = float_instance({k: found.instance[k] for k in adv.space.names})
+        seconds = max(0.2, min(SHRINK_SECONDS, deadline - time.perf_counter()))
+        shrunk = shrink(rc, adv.space, adv.axes, floats, seconds=seconds)
+        if shrunk is None or not shrunk.log:
+            return
+        cert = _certify(rc, shrunk.exact, shrunk.oracle.case)
+        if cert is None or not cert.certified:
+            return
+        found.unshrunk_shape = found.shape
+        found.instance, found.case, found.certificate = shrunk.exact, shrunk.oracle.case, cert
+        n, d = shrunk.shape(adv.axes)
+        found.shape = (n, d) if n else found.shape
+        found.shrink_log, found.saved_to = shrunk.log, None
+        found.origin += ", shrunk"
+
+    def _screen_starts(
+        self, rc: Any, outcome: SearchOutcome, start: float, deadline: float
+    ) -> None:
+        """Step 0 without compiling: the starts of every shape through the NumPy float oracle."""
+        adv = self.adversary(rc)
+        budget = max(deadline - start, 1e-9)
+        stop = min(deadline, time.perf_counter() + SCREEN_FRACTION * budget)
+        for shape in shape_schedule(rc.shapes):
+            if time.perf_counter() >= stop:
+                return
+            self.progress(
+                f"screening starts at n={shape[0]}, d={shape[1]}",
+                (time.perf_counter() - start) / budget,
+            )
+            starts, labels = adv.starts(self.seed, shape, 0)
+            hits = []
+            for b in range(len(labels)):
+                if time.perf_counter() >= stop:
+                    break
+                inst = {k: np.asarray(v[b]) for k, v in starts.items()}
+                try:
+                    oracle = float_oracle(rc, inst)
+                except Exception:
+                    continue
+                if oracle.violated:
+                    hits.append((oracle.slack, b, inst))
+            for _, b, inst in sorted(hits, key=lambda t: t[0])[:MAX_CANDIDATES]:
+                found = self._confirm(rc, adv, inst, shape, deadline)
+                if found is not None:
+                    found.origin = f"start at n={shape[0]}, d={shape[1]} ('{labels[b]}'), screened"
+                    found.elapsed_s = time.perf_counter() - start
+                    outcome.found = found
+                    return
+
+    def _shape_of(self, check: Any, instance: dict[str, Any]) -> tuple[int, int] | None:
+        """``(n, d)`` of an instance, read along the axes the check's sampler gives ``n`` and ``d``."""
+        from proofs_check.search.shrink import instance_shape
+
+        rc = relation_check_of(check)
+        if rc is not None:
+            n, d = instance_shape(instance, self.adversary(rc).axes)
+            return (n, d) if n else None
+        X = instance.get("X")
+        return tuple(int(k) for k in np.shape(X)) if X is not None and np.ndim(X) == 2 else None
+
+    def _adversarial_rounds(
+        self, rc: Any, outcome: SearchOutcome, start: float, deadline: float
+    ) -> None:
+        adv = self.adversary(rc)
+        schedule = shape_schedule(rc.shapes)
+        budget = max(deadline - start, 1e-9)
+        for r in itertools.count():
+            if time.perf_counter() >= deadline:
+                break
+            shape = schedule[r % len(schedule)]
+            self.progress(
+                f"round {r}: n={shape[0]}, d={shape[1]}", (time.perf_counter() - start) / budget
+            )
+            result = adv.run(self.seed, shape, stream=r // len(schedule))
+            outcome.rounds = r + 1
+            if result.worst_slack is not None:
+                outcome.worst_slack = min(outcome.worst_slack or np.inf, result.worst_slack)
+            order = [int(b) for b in np.argsort(result.violation) if result.violated[b]]
+            for b in order[:MAX_CANDIDATES]:
+                if time.perf_counter() >= deadline:
+                    break
+                self.progress(
+                    f"round {r}: shrinking and certifying", (time.perf_counter() - start) / budget
+                )
+                inst = {k: np.asarray(v[b]) for k, v in result.instances.items()}
+                found = self._confirm(rc, adv, inst, tuple(result.shape), deadline)
+                if found is not None:
+                    found.origin = f"adversary at n={shape[0]}, d={shape[1]}, round {r}, start '{result.labels[b]}'"
+                    found.elapsed_s = time.perf_counter() - start
+                    outcome.found = found
+                    return
+
+    def _confirm(
+        self, rc: Any, adv: Adversary, inst: dict[str, Any], shape: tuple[int, int], deadline: float
+    ) -> Found | None:
+        """Shrink a violating point and certify it (the unshrunk point if the shrunk one fails)."""
+        seconds = max(0.2, min(SHRINK_SECONDS, deadline - time.perf_counter()))
+        shrunk = shrink(rc, adv.space, adv.axes, inst, seconds=seconds)
+        attempts = []
+        if shrunk is not None:
+            n, d = shrunk.shape(adv.axes)  # (0, 0): a fixed-shape sampler, nothing was deleted
+            attempts.append((shrunk.exact, shrunk.oracle.case, shrunk.log, (n, d) if n else shape))
+        exact = exact_instance(adv.space, inst)
+        oracle = _oracle_or_none(rc, float_instance(exact))
+        if oracle is not None and oracle.violated:
+            attempts.append((exact, oracle.case, [], shape))
+        for candidate, case, log, shape in attempts:
+            cert = _certify(rc, candidate, case)
+            if cert is not None and cert.certified:
+                return Found(
+                    rc.statement.id,
+                    candidate,
+                    case,
+                    cert,
+                    tuple(shape),
+                    "",
+                    shrink_log=list(log),
+                    unshrunk_shape=shape,
+                )
+        return None
+
+    def _save(self, check: Any, found: Found, found_by: str) -> None:
+        if self.db is None or found.saved_to is not None or replayer_for(check) is None:
+            return
+        found.saved_to = self.db.save(
+            found.statement_id,
+            found.instance,
+            found.case,
+            asdict(found.certificate),
+            found_by,
+            self.seed,
+        )
+
+    # -- the verify phase ---------------------------------------------------------------------------
+
+    def verify_phase(self, check: Any, ev: Evidence, adversary: bool = True) -> None:
+        """After ``check.run``: replay the database, one adversarial round (unless ``adversary`` is
+        false), save what is certified."""
+        replayed = self._replay(check) if self.db is not None else None
+        rc = relation_check_of(check) if adversary else None
+        refuted = ev.counterexample is not None and ev.counterexample.certificate.certified
+        if rc is not None and not (ev.statement.kind is Kind.CONTROL and refuted):
+            # every theorem (and conjecture), and every control the random phase did not refute
+            try:
+                self._verify_adversary(rc, ev)
+            except Exception as exc:
+                ev.adversary = {"error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
+        if ev.counterexample is None and replayed is not None:
+            ev.counterexample = _as_counterexample(replayed, "database")
+            _note_theorem_finding(ev)
+        if ev.counterexample is not None and ev.counterexample.certificate.certified:
+            self._save_evidence(check, rc, ev.counterexample)
+
+    def _verify_adversary(self, rc: Any, ev: Evidence) -> None:
+        adv = self.adversary(rc)
+        shape = shape_schedule(rc.shapes)[0]
+        result = adv.run(self.seed, shape)
+        ev.adversary = {
+            "worst_slack": result.worst_slack,
+            "shape": list(shape),
+            "restarts": adv.config.restarts,
+            "steps": adv.config.steps,
+            "violating_restarts": int(result.violated.sum()),
+        }
+        if ev.counterexample is not None:
+            return
+        order = [int(b) for b in np.argsort(result.violation) if result.violated[b]]
+        for b in order[:MAX_CANDIDATES]:
+            inst = {k: np.asarray(v[b]) for k, v in result.instances.items()}
+            exact = exact_instance(adv.space, inst)
+            oracle = _oracle_or_none(rc, float_instance(exact))
+            if oracle is None or not oracle.violated:
+                continue
+            cert = _certify(rc, exact, oracle.case)
+            if cert is not None and cert.certified:
+                found = Found(rc.statement.id, exact, oracle.case, cert, shape, "")
+                ev.counterexample = _as_counterexample(found, f"adversary/{result.labels[b]}")
+                _note_theorem_finding(ev)
+                return
+
+    def _save_evidence(self, check: Any, rc: Any, cx: Counterexample) -> None:
+        if self.db is None or replayer_for(check) is None:
+            return
+        instance = {k: _exact_array(v) for k, v in cx.instance.items()}
+        if rc is not None:
+            names = set(self.adversary(rc).space.names)
+            instance = {k: v for k, v in instance.items() if k in names}
+        self.db.save(
+            cx.statement_id, instance, cx.case, asdict(cx.certificate), "verify", self.seed
+        )
+
+
+def _oracle_or_none(rc: Any, instance: dict[str, Any]) -> Any:
+    """The float oracle, ``None`` where the check cannot evaluate the instance (a solver gave up)."""
+    try:
+        return float_oracle(rc, instance)
+    except Exception:
+        return None
+
+
+def _certify(rc: Any, instance: dict[str, Any], case: int) -> Any:
+    """``rc.certify``, with a certifier that gives up (raises) read as "not certified"."""
+    try:
+        return certify_relation_instance(rc, instance, case)
+    except Exception:
+        return None
+
+
+def _exact_array(value: Any) -> np.ndarray:
+    from fractions import Fraction
+
+    arr = np.asarray(value)
+    if arr.dtype.kind == "f":
+        return np.vectorize(Fraction, otypes=[object])(arr)
+    if arr.dtype.kind in "US":
+        out = np.empty(arr.shape, dtype=object)
+        for idx in np.ndindex(arr.shape):
+            text = str(arr[idx])
+            try:
+                out[idx] = Fraction(text)
+            except ValueError:
+                return arr
+        return out
+    return arr
+
+
+def _as_counterexample(found: Found, family: str) -> Counterexample:
+    from proofs_check.checks.engine import _jsonable
+
+    instance = {
+        k: (np.vectorize(str, otypes=[object])(v) if np.asarray(v).dtype == object else v)
+        for k, v in found.instance.items()
+    }
+    return Counterexample(
+        found.statement_id,
+        _jsonable(instance),
+        int(found.case),
+        family,
+        tuple(found.shape) if found.shape else (0, 0),
+        found.certificate,
+    )
+
+
+def _note_theorem_finding(ev: Evidence) -> None:
+    if ev.statement.kind is Kind.THEOREM and ev.counterexample is not None:
+        ev.detail = (
+            "certified counterexample: the conjecture is false"
+            if ev.statement.claim == "user"
+            else "FINDING: certified counterexample to a THEOREM of THEORY.md"
+        )

@@ -1,0 +1,95 @@
+r"""Structured starting points: the near-degenerate corners where bounds are tight or break.
+
+A fraction of the restarts drawn from the check's sampler is moved to a corner of the hypothesis set
+(each transformation keeps the start's exact zeros, so it stays inside the set):
+
+* ``tie``       two tokens equal (every free field with a token axis, same pair);
+* ``massive``   one token 10-100 times longer than the rest (one free field with a token axis);
+* ``collapse``  all tokens within ``1e-3`` of their mean (nearly collapsed);
+* ``low_rank``  a free or PSD square matrix replaced by its best rank-one approximation;
+* ``edge_lo`` / ``edge_hi``  an interval field (``eps``, ``delta``, ...) within ``1e-6`` of a bound.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from proofs_check.search.axes import AxisRoles
+from proofs_check.search.space import FREE, INTERVAL, PSD, SearchSpace
+
+TRANSFORMS = ("tie", "massive", "collapse", "low_rank", "edge_lo", "edge_hi")
+
+
+def structured_starts(
+    space: SearchSpace,
+    axes: AxisRoles,
+    batch: dict[str, Any],
+    rng: np.random.Generator,
+    fraction: float = 0.5,
+) -> tuple[dict[str, Any], list[str]]:
+    """Move about ``fraction`` of the batch to structured corners; returns the batch and labels."""
+    batch = {k: np.array(v, copy=True) for k, v in batch.items()}
+    size = next(iter(batch.values())).shape[0]
+    labels = ["sampled"] * size
+    for b in range(size):
+        if rng.random() >= fraction:
+            continue
+        name = TRANSFORMS[int(rng.integers(0, len(TRANSFORMS)))]
+        if _apply(name, space, axes, batch, b, rng):
+            labels[b] = name
+    return batch, labels
+
+
+def _token_fields(space: SearchSpace, axes: AxisRoles) -> list[str]:
+    return [f.name for f in space.fields if f.kind == FREE and len(axes.token_axes[f.name]) == 1]
+
+
+def _apply(
+    name: str, space: SearchSpace, axes: AxisRoles, batch: dict[str, Any], b: int, rng: Any
+) -> bool:
+    tokens = _token_fields(space, axes)
+    changed = False
+    if name in ("tie", "massive", "collapse") and tokens:
+        n = batch[tokens[0]][b].shape[axes.token_axes[tokens[0]][0]]
+        if n < 2:
+            return False
+        i, j = rng.choice(n, 2, replace=False)
+        chosen = tokens if name != "massive" else [tokens[int(rng.integers(0, len(tokens)))]]
+        factor = 10.0 ** rng.uniform(1.0, 2.0)
+        for field in chosen:
+            x = np.moveaxis(batch[field][b], axes.token_axes[field][0], 0).copy()
+            zero = x == 0
+            if name == "tie":
+                x[j] = x[i]
+            elif name == "massive":
+                x[i] = factor * x[i]
+            else:
+                mean = x.mean(axis=0, keepdims=True)
+                x = mean + 1e-3 * (x - mean)
+            x[zero] = 0.0
+            batch[field][b] = np.moveaxis(x, 0, axes.token_axes[field][0])
+            changed = True
+    elif name == "low_rank":
+        for f in space.fields:
+            x = batch[f.name][b]
+            if f.kind in (FREE, PSD) and x.ndim == 2 and x.shape[0] == x.shape[1] > 1:
+                U, S, Vt = np.linalg.svd(x)
+                lr = S[0] * np.outer(U[:, 0], Vt[0])
+                batch[f.name][b] = np.where(x == 0, 0.0, lr) if f.kind == FREE else lr
+                changed = True
+    elif name in ("edge_lo", "edge_hi"):
+        for f in space.fields:
+            if f.kind != INTERVAL or f.closed:
+                continue
+            x = batch[f.name][b]
+            width = min(f.hi - f.lo, 1.0)
+            edge = (
+                f.lo + 1e-6 * width
+                if name == "edge_lo" or not np.isfinite(f.hi)
+                else f.hi - 1e-6 * width
+            )
+            batch[f.name][b] = np.where(x == 0, 0.0, edge)
+            changed = True
+    return changed

@@ -1,0 +1,181 @@
+"""Mutants of the theorems: generation, and a 100% kill rate on every mutant known to be false.
+
+Each known-false mutant has a *witness family* here: explicit exact instances on which the mutant
+fails, proven by the mutant's own certifier. The search is not given them; it must find (and
+certify) a counterexample of its own within the budget.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from fractions import Fraction as F
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from proofs_check.checks import registry
+from proofs_check.search.driver import Searcher
+from proofs_check.search.mutate import (
+    Mutant,
+    _scale_constant,
+    flipped,
+    mutant_by_id,
+    mutants_of,
+    strengthened,
+)
+from theory.core import Kind
+
+ROOT = Path(__file__).resolve().parents[1]
+KILL_BUDGET_S = 10.0
+
+
+def _a(rows) -> np.ndarray:
+    return np.array([[F(v) for v in row] for row in rows], dtype=object)
+
+
+def attention(X, W, s: int, eps=None) -> dict:
+    inst = {"X": _a(X), "W": _a(W), "s": np.int64(s)}
+    inst.update(token_family=np.int64(0), weight_family=np.int64(0))
+    if eps is not None:
+        inst["eps"] = np.array(F(eps), dtype=object)
+    return inst
+
+
+def switch(X, W, V, s: int, eta=None) -> dict:
+    inst = {"X": _a(X), "W": _a(W), "V": _a(V), "s": np.int64(s), "causal": np.int64(0)}
+    inst.update(token_family=np.int64(0), weight_family=np.int64(0), value_family=np.int64(0))
+    if eta is not None:
+        inst["eta"] = np.array([F(eta)] * len(X), dtype=object)
+    return inst
+
+
+def uniform(n: int) -> dict:
+    """``W = 0``: every margin is 0 and every row of attention is uniform."""
+    return attention([[k] for k in range(n)], [[0]], 0)
+
+
+def _sink(t: int = 1) -> dict:
+    """Two tokens, ``x_s = 2``, ``x_j = 1``, ``W = t``: ``s`` is an eps-sink with eps < 1/2."""
+    return attention([[2], [1]], [[t]], 0)
+
+
+# mutant id -> (witness family, the case that fails). Each line says why the mutant is false.
+KNOWN_FALSE = {
+    # all margins equal (W = 0): the sink weight is exactly 1/(1 + (n-1) e^{-m}), no room
+    "T1.a~const:c0.0": ([uniform(3), uniform(4), uniform(8)], 0),
+    "T1.a~const:c0.1": ([uniform(2), uniform(3), uniform(5)], 0),
+    "T1.a~margin:c0": ([uniform(3), uniform(6)], 0),
+    # with n = 2 the margin and the log-odds coincide; with n >= 3 and equal margins they do not
+    "T1.a~margin:c1": ([attention([[1], [0]], [[1]], 0), attention([[2], [1]], [[3]], 0)], 0),
+    "T1.a~flip:c1": ([uniform(3), uniform(4)], 0),
+    # unequal margins: log-odds strictly above m - log(n - 1)
+    "T1.a~flip:c0": ([attention([[2], [1], [0]], [[t]], 0) for t in (1, 2)], 0),
+    # the construction (x_s = 2, x_j = 1, eps = 1/4): row j has rest = eps exactly, row s less
+    # (eps dyadic: the certifier reads a scalar field through float(), exact only for k / 2^j)
+    "T1.d~margin:c0": (
+        [attention([[2], [1]], [[0]], 0, F(1, 4)), attention([[3], [1]], [[0]], 0, F(1, 8))],
+        1,
+    ),
+    "T1.d~flip:c0": (
+        [attention([[2], [1]], [[0]], 0, F(1, 4)), attention([[3], [1]], [[0]], 0, F(1, 8))],
+        0,
+    ),
+    # PSD W, no sink: a longer competitor beats the inner product
+    "T1.e~drop:h0": ([attention([[1], [2]], [[1]], 0), attention([[1], [3]], [[2]], 0)], 1),
+    # j = s: <x_s, x_s> = ||x_s||^2, the strict inequality fails
+    "T1.e~drop:h1": ([_sink(1), _sink(2)], 0),
+    "T1.e~flip:c0": ([_sink(1), _sink(2)], 1),
+    "T1.e~flip:c1": ([_sink(1), _sink(2)], 1),
+    "T1.e~flip:c2": ([_sink(1), _sink(2)], 1),
+    # rest_max < 11/20 admits tied tokens (A = 1/2 everywhere): x_j = x_s, equality
+    "T1.e~const:h0.0": ([attention([[1], [1]], [[1]], 0), attention([[2], [2]], [[1]], 0)], 1),
+    # values v and -v average to 0 under uniform attention: ||y_i - A_is v_s|| = 0 < (1 - A_is) R
+    # (n = 4: A = 1/4 is exact, so the norm of the exact 0 is a ball at 0, not around it)
+    "T2.b~flip:c1": ([switch([[1], [2], [3], [4]], [[0]], [[0], [1], [-1], [0]], 0)], 0),
+    # v_s = 0 and equal other values attain (1 - A_is) R: no room
+    "T2.b~margin:c1": ([switch([[1], [2], [3]], [[0]], [[0], [1], [1]], 0)], 0),
+    # W = 0, cancelling values: y_i = 0 is strictly below T2.d's cap
+    "T2.d~flip:c0": ([switch([[1], [2], [3], [4]], [[0]], [[0], [1], [-1], [0]], 0, F(1, 2))], 0),
+}
+
+
+def test_known_false_witnesses_are_certified():
+    """Each witness instance is a certified counterexample of its mutant (so the mutant is false)."""
+    for mutant_id, (family, case) in KNOWN_FALSE.items():
+        mutant = mutant_by_id(mutant_id)
+        assert mutant is not None, f"{mutant_id} is no longer generated"
+        for instance in family:
+            cert = mutant.check.certify(instance, case)
+            assert cert.certified, (mutant_id, cert.note)
+        # ... and the theorem it mutates holds on them (the witness is about the mutation)
+        theorem = registry()[mutant.parent]
+        rc = getattr(theorem, "check", theorem)
+        for instance in family:
+            assert not rc.certify(instance, case).certified
+
+
+@pytest.mark.parametrize("mutant_id", sorted(KNOWN_FALSE))
+def test_search_kills_every_known_false_mutant(mutant_id):
+    mutant = mutant_by_id(mutant_id)
+    outcome = Searcher(seed=0).search(mutant.check, KILL_BUDGET_S)
+    assert outcome.error is None, outcome.error
+    assert outcome.found is not None and outcome.found.certificate.certified, mutant_id
+    assert outcome.found.elapsed_s < KILL_BUDGET_S
+
+
+# -- generation --------------------------------------------------------------------------------------
+
+
+def test_operators_on_sympy():
+    x, y = sp.symbols("x y", positive=True)
+    rel = sp.GreaterThan(x, y - sp.log(y - 1))
+    assert flipped(rel) == sp.LessThan(x, y - sp.log(y - 1))
+    assert flipped(sp.Eq(x, y)) is None
+    assert strengthened(rel) == sp.GreaterThan(
+        x - y + sp.log(y - 1), (sp.Abs(x) + sp.Abs(y - sp.log(y - 1))) / 10
+    )
+    # the constants of x - log(y - 1), in preorder, exponents skipped: -1 (coefficient), -1 (in y - 1)
+    expr = x - sp.log(y - 1)
+    scaled = {str(_scale_constant(expr, t, sp.Rational(11, 10))) for t in (0, 1)}
+    assert scaled == {"x - 11*log(y - 1)/10", "x - log(y - 11/10)"}
+    assert _scale_constant(sp.sqrt(x), 0, 2) == sp.sqrt(x)  # the exponent 1/2 is not a constant
+
+
+def test_mutants_of_the_theorems():
+    t1a = {m.id: m for m in mutants_of(registry()["T1.a"])}
+    assert set(t1a) == {
+        "T1.a~const:c0.0",
+        "T1.a~const:c0.1",
+        "T1.a~margin:c0",
+        "T1.a~flip:c0",
+        "T1.a~margin:c1",
+        "T1.a~flip:c1",
+    }
+    m: Mutant = t1a["T1.a~const:c0.0"]
+    assert m.statement.kind is Kind.CONTROL and m.statement.mirrors == "T1.a"
+    assert str(m.statement.conclusions[0].relation) == "log_odds >= margin - 9*log(n - 1)/10"
+    t1e = {m.id for m in mutants_of(registry()["T1.e"])}
+    assert {"T1.e~drop:h0", "T1.e~drop:h1", "T1.e~const:h0.0"} <= t1e
+    assert mutants_of(registry()["T1-F2"]) == []  # a control is already false
+    assert mutants_of(registry()["T1.b"]) == []  # an LP equivalence has no SymPy relation
+
+
+def test_mutate_cli_reports_killed_and_survivors(tmp_path):
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "proofs_check", "mutate", "T1.a", "--budget", "5", "--no-db"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    row = next(ln for ln in proc.stdout.splitlines() if "T1.a" in ln)
+    cells = [c.strip() for c in row.strip("│ ").split("│")]
+    assert cells == ["T1.a", "6", "6", "-"]
+    assert "6 of 6 mutants killed" in proc.stdout

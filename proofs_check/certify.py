@@ -36,8 +36,7 @@ def precision(bits: int):
 def arb_eval(expr: sp.Expr, env: Mapping[str, Any]) -> flint.arb:
     """Evaluate a SymPy expression on ``arb`` values (``env`` maps symbol names to balls)."""
     if isinstance(expr, sp.Symbol):
-        value = env[expr.name]
-        return value if isinstance(value, flint.arb) else _exact_arb(value)
+        return _exact_arb(env[expr.name])
     if isinstance(expr, sp.Rational):  # Integer included
         return flint.arb(flint.fmpq(int(expr.p), int(expr.q)))
     if expr is sp.S.Half:
@@ -87,13 +86,29 @@ def arb_eval(expr: sp.Expr, env: Mapping[str, Any]) -> flint.arb:
 
 
 def _exact_arb(value: Any) -> flint.arb:
+    """A ball for an environment value, never losing information.
+
+    Balls pass through (a 0-d array holding one is unwrapped); Fractions and integers become exact
+    ``fmpq`` balls; a float is read as the exact dyadic rational it is. Anything else is refused:
+    converting it through ``float`` could drop a ball's radius and certify a falsehood.
+    """
     from fractions import Fraction
 
+    import numpy as np
+
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, flint.arb):
+        return value
     if isinstance(value, Fraction):
         return flint.arb(flint.fmpq(value.numerator, value.denominator))
-    if isinstance(value, int):
-        return flint.arb(value)
-    return flint.arb(flint.fmpq(*Fraction(float(value)).as_integer_ratio()))
+    if isinstance(value, (bool, np.bool_)):
+        return flint.arb(int(value))
+    if isinstance(value, (int, np.integer)):
+        return flint.arb(int(value))
+    if isinstance(value, (float, np.floating)):
+        return flint.arb(flint.fmpq(*Fraction(float(value)).as_integer_ratio()))
+    raise TypeError(f"no exact ball for a value of type {type(value).__name__}")
 
 
 # ----------------------------------------------------------------------------------------------

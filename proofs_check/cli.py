@@ -112,7 +112,10 @@ def verify(
 
 @cli.command()
 @click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/figures"), show_default=True
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out/figures"),
+    show_default=True,
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 def figures(out: Path, seed: int) -> None:
@@ -124,7 +127,12 @@ def figures(out: Path, seed: int) -> None:
 
 
 @cli.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/empirical"), show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out/empirical"),
+    show_default=True,
+)
 @click.option("--sequences", type=click.IntRange(min=1), default=200, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -144,9 +152,16 @@ def empirical(out: Path, sequences: int, seed: int, quiet: bool) -> None:
 
 
 @cli.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("docs"), show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("docs"),
+    show_default=True,
+)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--check", "check_only", is_flag=True, help="Do not write; exit 1 if a page is stale.")
+@click.option(
+    "--check", "check_only", is_flag=True, help="Do not write; exit 1 if a page is stale."
+)
 def docs(out: Path, seed: int, check_only: bool) -> None:
     """Generate the derivation docs (Markdown) from the statements and their evidence."""
     from proofs_check.docs import generate_docs, stale_pages
@@ -218,9 +233,7 @@ def search(
 
 
 @cli.command()
-@click.argument(
-    "files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
-)
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 def replay(files: tuple[Path, ...]) -> None:
     """Re-certify saved counterexample FILES (exit 1 if one no longer certifies)."""
     from proofs_check.search.commands import CommandError, run_replay

@@ -35,10 +35,9 @@ def resolve(targets: Iterable[str]) -> list[Any]:
                 raise TargetError(str(exc)) from None
         elif t in known:
             out.append(known[t])
-        elif any(i.startswith(t + ".") or i.startswith(t + "-") for i in known):
-            out.extend(
-                c for i, c in known.items() if i.startswith(t + ".") or i.startswith(t + "-")
-            )
+        elif any(c.statement.claim == t for c in known.values()):
+            # a whole claim: its theorems, controls and explore items (E3 belongs to T3)
+            out.extend(c for c in known.values() if c.statement.claim == t)
         else:
             raise TargetError(f"unknown statement id {t!r} (see `proofs-check list`)")
     return out

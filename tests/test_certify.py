@@ -66,3 +66,36 @@ def test_relation_gap_orientation():
     env = {"a": flint.arb(1), "b": flint.arb(3)}
     assert float(relation_gap(sp.LessThan(a, b), env).mid()) == 2.0
     assert float(relation_gap(sp.GreaterThan(a, b), env).mid()) == -2.0
+
+
+def test_a_ball_inside_a_0d_array_keeps_its_radius():
+    import numpy as np
+
+    tenth = np.array(flint.arb(flint.fmpq(1, 10)), dtype=object)  # not dyadic: a ball of radius > 0
+    ball = arb_eval(a, {"a": tenth})
+    assert ball.rad() > 0 and ball.contains(flint.arb(flint.fmpq(1, 10)))
+
+
+def test_the_t1d_equality_case_is_not_certified_with_a_non_dyadic_eps():
+    """X = [[3], [1]], s = 0, eps = 1/10: T1.d's construction meets its bound with equality."""
+    from fractions import Fraction
+
+    import numpy as np
+
+    from proofs_check.checks import registry
+
+    check = registry()["T1.d"]
+    inst = {
+        "X": np.array([[Fraction(3)], [Fraction(1)]], dtype=object),
+        "s": np.int64(0),
+        "eps": np.array(Fraction(1, 10), dtype=object),
+        "token_family": np.int64(1),
+        "weight_family": np.int64(0),
+        "W": np.array([[Fraction(0)]], dtype=object),
+    }
+    inst.update(
+        check.prepare(
+            {k: np.vectorize(float)(v) if v.dtype == object else v for k, v in inst.items()}
+        )
+    )
+    assert not check.certify(inst, 1).certified

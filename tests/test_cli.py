@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 
 from proofs_check.report import report_json
 from proofs_check.runner import resolve, run_all
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    return subprocess.run(
-        [sys.executable, "-m", "proofs_check", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
 
 
 def assert_one_error_line(proc: subprocess.CompletedProcess[str], needle: str) -> None:
@@ -99,3 +83,8 @@ def test_conjecture_example_runs_as_documented():
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "rest_at_least_one_over_n_squared" in proc.stdout and "REFUTED" in proc.stdout
     assert "certified by arb ball arithmetic" in proc.stdout
+
+
+def test_claim_target_selects_its_explore_item_too():
+    ids = [c.statement.id for c in resolve(["T3"])]
+    assert ids[0] == "T3.a" and "E3" in ids and all(i.startswith("T3") or i == "E3" for i in ids)

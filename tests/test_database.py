@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_runner import ROOT, run_cli
 
 from proofs_check.checks import registry
 from proofs_check.search.database import (
@@ -25,8 +26,6 @@ from proofs_check.search.database import (
     load_entry,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-
 # T1-F4 (an eps-sink with PSD W is 10% longer than every token): the sink is only ~1.6% longer
 T1F4_INSTANCE = {
     "X": np.array([[Fraction(-4, 5)], [Fraction(-5, 6)]], dtype=object),
@@ -35,18 +34,6 @@ T1F4_INSTANCE = {
     "token_family": np.int64(8),
     "weight_family": np.int64(2),
 }
-
-
-def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    return subprocess.run(
-        [sys.executable, "-m", "proofs_check", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
 
 
 def saved_t1f4(db: CounterexampleDB) -> Path:

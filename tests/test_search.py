@@ -4,16 +4,13 @@ shrinking, certified counterexamples for the controls, the verify phase, and the
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
 import sympy as sp
+from cli_runner import run_cli
 
 from proofs_check.checks import registry
 from proofs_check.checks.engine import RelationCheck, _take
@@ -38,9 +35,6 @@ from proofs_check.search.space import (
     infer_space,
 )
 from theory.core import Condition, Kind, Statement
-
-ROOT = Path(__file__).resolve().parents[1]
-
 
 # -- the parametrisation ---------------------------------------------------------------------------
 
@@ -281,18 +275,6 @@ def test_verify_phase_refutes_a_control_the_random_phase_misses():
 
 
 # -- the CLI -------------------------------------------------------------------------------------------------
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    return subprocess.run(
-        [sys.executable, "-m", "proofs_check", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
 
 
 def test_search_cli_prints_a_snippet_and_writes_json(tmp_path):

@@ -10,7 +10,14 @@ relations compiled), at ``n = d`` in {8, 32, 64}:
 
 Instances per second, their ratio, and GFLOP/s counted as ``2nd^2 + 2n^2 d + 12 n^2`` per instance
 (the two matmuls, plus softmax and margins), against the peak of a NumPy float64 matmul measured in
-the same run. Usage: ``.venv/bin/python benchmarks/throughput.py``.
+the same run.
+
+The last column is the **ceiling** of the ratio on this machine: the loop already computes at some
+GFLOP/s, and no implementation of the same arithmetic runs faster than the machine's matmul peak,
+so no batching can beat the loop by more than ``peak / (loop GFLOP/s)``. Where the target ratio is
+above the ceiling, it cannot be met on this hardware by any code.
+
+Usage: ``.venv/bin/python benchmarks/throughput.py``.
 """
 
 from __future__ import annotations
@@ -58,7 +65,10 @@ def main() -> None:
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs, {jax.device_count()} JAX device(s)"
     )
     print(f"NumPy float64 matmul peak (2048^2): {peak:.1f} GFLOP/s")
-    head = "n = d | compile s | JAX batched inst/s | kernel inst/s | NumPy loop inst/s | ratio | ratio (kernel) | GFLOP/s (batched, kernel) | % of peak (kernel)"
+    head = (
+        "n = d | compile s | JAX batched inst/s | kernel inst/s | NumPy loop inst/s | ratio | "
+        "ratio (kernel) | GFLOP/s (batched, kernel, loop) | % of peak (kernel) | ratio ceiling"
+    )
     print(head)
     print(" | ".join("---" for _ in head.split(" | ")))
     for n in SIZES:
@@ -80,8 +90,9 @@ def measure(base, n: int, peak: float) -> str:
     f = flops(n, n)
     return (
         f"{n} | {compile_s:.2f} | {batched:,.0f} | {kernel:,.0f} | {loop:,.0f} | "
-        f"{batched / loop:.1f}x | {kernel / loop:.1f}x | {batched * f / 1e9:.2f}, {kernel * f / 1e9:.2f} | "
-        f"{100 * kernel * f / 1e9 / peak:.0f}%"
+        f"{batched / loop:.1f}x | {kernel / loop:.1f}x | "
+        f"{batched * f / 1e9:.2f}, {kernel * f / 1e9:.2f}, {loop * f / 1e9:.2f} | "
+        f"{100 * kernel * f / 1e9 / peak:.0f}% | {peak / (loop * f / 1e9):.0f}x"
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 import flint
@@ -142,6 +143,29 @@ def proven_false(rel: sp.Rel, gap: flint.arb) -> bool:
     return bool(gap < 0)
 
 
+def _outward(x: flint.arb, rounding: str, digits: int = 6) -> str:
+    """An endpoint ball written as a decimal rounded outward (down for a lower end, up for an upper)."""
+    bound = x.lower() if rounding == ROUND_FLOOR else x.upper()
+    value = Decimal(float(bound.mid())).normalize()
+    exponent = value.adjusted() - digits + 1
+    quantum = Decimal(1).scaleb(exponent)
+    rounded = value.quantize(quantum, rounding=rounding)
+    # the float image of the endpoint may sit inside the ball's end by one ulp: step out once more
+    rounded += -quantum if rounding == ROUND_FLOOR else quantum
+    return f"{rounded.normalize():g}"
+
+
+def ball_text(x: flint.arb) -> str:
+    """A ball as text: ``[mid +/- rad]``; or, where that form hides that the ball excludes 0
+    (``[+/- r]`` when the radius swamps the midpoint), its endpoints ``[lo, hi]`` rounded outward."""
+    text = x.str(radius=True)
+    if text.startswith("[+/-") and not x.contains(0) and x.is_finite():
+        lo = _outward(x.lower(), ROUND_FLOOR)
+        hi = _outward(x.upper(), ROUND_CEILING)
+        return f"[{lo}, {hi}]"
+    return text
+
+
 @dataclass(frozen=True)
 class Certificate:
     """How a counterexample's violation was proven (or how far the evidence goes)."""
@@ -159,7 +183,8 @@ class Certificate:
             return f"not certified ({self.note})" if self.note else "not certified"
         if self.precision_bits is None:
             return f"certified by {self.method}: {self.gap}"
-        return f"certified by {self.method} at {self.precision_bits} bits: gap {self.gap} < 0"
+        sign = "!= 0" if self.violated.startswith("Eq(") else "< 0"
+        return f"certified by {self.method} at {self.precision_bits} bits: gap {self.gap} {sign}"
 
 
 def certify_relations(
@@ -199,7 +224,7 @@ def certify_relations(
                         True,
                         bits,
                         str(concl),
-                        gap.str(radius=True) if hasattr(gap, "str") else str(gap),
+                        ball_text(gap) if hasattr(gap, "str") else str(gap),
                         {k: str(v) for k, v in hyp_gaps.items()},
                     )
             last_note = (

@@ -8,18 +8,79 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE = 0, 1, 2
+SEED_HELP = "Seed of every random choice."
+QUIET_HELP = "No progress bar on stderr."
+JSON_HELP = "Also write JSON."
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class UserError(click.ClickException):
     """An error the user can fix; printed as one line."""
 
     exit_code = EXIT_USAGE
+
+
+# -- options shared by several commands (each keeps its own help text where they differ) --------
+
+
+def seed_option(help: str | None = None) -> Callable[[F], F]:
+    """``--seed``: an integer, default 0."""
+    return click.option("--seed", type=int, default=0, show_default=True, help=help)
+
+
+def quiet_option(help: str) -> Callable[[F], F]:
+    """``--quiet``: a flag."""
+    return click.option("--quiet", is_flag=True, help=help)
+
+
+def json_option(help: str) -> Callable[[F], F]:
+    """``--json PATH`` (parameter ``json_path``): where to also write the JSON report."""
+    return click.option(
+        "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help=help
+    )
+
+
+def db_options(help: str) -> Callable[[F], F]:
+    """``--db DIR`` (parameter ``db_dir``) then ``--no-db``: the counterexample database."""
+    db = click.option(
+        "--db",
+        "db_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help=help,
+    )
+    no_db = click.option("--no-db", is_flag=True, help="Neither replay nor save counterexamples.")
+    return lambda f: db(no_db(f))
+
+
+def out_option(default: str) -> Callable[[F], F]:
+    """``--out DIR``: where a command writes its files."""
+    return click.option(
+        "--out",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path(default),
+        show_default=True,
+    )
+
+
+def budget_option(default: float, help: str) -> Callable[[F], F]:
+    """``--budget SECONDS``: a positive number of seconds."""
+    return click.option(
+        "--budget",
+        type=click.FloatRange(min=0.0, min_open=True),
+        default=default,
+        show_default=True,
+        help=help,
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,7 +101,7 @@ def list_statements() -> None:
 
 @cli.command()
 @click.argument("targets", nargs=-1)
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random choice.")
+@seed_option(SEED_HELP)
 @click.option(
     "--samples",
     type=click.IntRange(min=1),
@@ -48,22 +109,12 @@ def list_statements() -> None:
     show_default=True,
     help="Instances per statement.",
 )
-@click.option(
-    "--json",
-    "json_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the report as JSON.",
+@json_option("Also write the report as JSON.")
+@quiet_option("No progress line on stderr.")
+@db_options(
+    "Counterexample database: replayed first, certified counterexamples saved "
+    "[default: .proofs-check/counterexamples]."
 )
-@click.option("--quiet", is_flag=True, help="No progress line on stderr.")
-@click.option(
-    "--db",
-    "db_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Counterexample database: replayed first, certified counterexamples saved "
-    "[default: .proofs-check/counterexamples].",
-)
-@click.option("--no-db", is_flag=True, help="Neither replay nor save counterexamples.")
 @click.option(
     "--adversary/--no-adversary",
     default=True,
@@ -83,7 +134,7 @@ def verify(
     """Verify TARGETS: ids (T1.a, T2-F1), claims (T3), or conjecture files (FILE.py[::NAME]).
 
     Exit 0 iff every theorem HOLDS and every control is REFUTED (certified)."""
-    from proofs_check.report import all_as_expected, print_report, report_json, write_json_atomic
+    from proofs_check.report import all_as_expected, print_report, report_json, write_report_json
     from proofs_check.runner import TargetError, resolve, run_all
     from proofs_check.search.commands import open_db, verify_after_check
 
@@ -106,18 +157,13 @@ def verify(
         f"{len(results)} statements in {time.perf_counter() - start:.1f} s", highlight=False
     )
     if json_path is not None:
-        write_json_atomic(json_path, report_json(results, seed, samples))
+        write_report_json(json_path, report_json(results, seed, samples))
     sys.exit(EXIT_OK if all_as_expected(results) else EXIT_UNEXPECTED)
 
 
 @cli.command()
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("out/figures"),
-    show_default=True,
-)
-@click.option("--seed", type=int, default=0, show_default=True)
+@out_option("out/figures")
+@seed_option()
 def figures(out: Path, seed: int) -> None:
     """Figures: mu versus depth, c_diag / c_sink versus width and cone width, T3 margins."""
     from proofs_check.figures import make_figures
@@ -127,15 +173,10 @@ def figures(out: Path, seed: int) -> None:
 
 
 @cli.command()
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("out/empirical"),
-    show_default=True,
-)
+@out_option("out/empirical")
 @click.option("--sequences", type=click.IntRange(min=1), default=200, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@seed_option()
+@quiet_option("No progress bar.")
 def empirical(out: Path, sequences: int, seed: int, quiet: bool) -> None:
     """The conditions on a real pretrained transformer (all-MiniLM-L6-v2, shipped on PyPI)."""
     try:
@@ -152,13 +193,8 @@ def empirical(out: Path, sequences: int, seed: int, quiet: bool) -> None:
 
 
 @cli.command()
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("docs"),
-    show_default=True,
-)
-@click.option("--seed", type=int, default=0, show_default=True)
+@out_option("docs")
+@seed_option()
 @click.option(
     "--check", "check_only", is_flag=True, help="Do not write; exit 1 if a page is stale."
 )
@@ -177,31 +213,18 @@ def docs(out: Path, seed: int, check_only: bool) -> None:
 
 # -- search, replay, mutate (proofs_check.search) -------------------------------------------------
 
-_DB_OPTION = click.option(
-    "--db",
-    "db_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Counterexample database directory [default: .proofs-check/counterexamples].",
+_SEARCH_DB = db_options(
+    "Counterexample database directory [default: .proofs-check/counterexamples]."
 )
 
 
 @cli.command()
 @click.argument("targets", nargs=-1, required=True)
-@click.option(
-    "--budget",
-    type=click.FloatRange(min=0.0, min_open=True),
-    default=10.0,
-    show_default=True,
-    help="Seconds per statement.",
-)
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random choice.")
-@click.option("--quiet", is_flag=True, help="No progress bar on stderr.")
-@click.option(
-    "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write JSON."
-)
-@_DB_OPTION
-@click.option("--no-db", is_flag=True, help="Neither replay nor save counterexamples.")
+@budget_option(10.0, "Seconds per statement.")
+@seed_option(SEED_HELP)
+@quiet_option(QUIET_HELP)
+@json_option(JSON_HELP)
+@_SEARCH_DB
 @click.option("--no-replay", is_flag=True, help="Search even if the database has a counterexample.")
 def search(
     targets: tuple[str, ...],
@@ -217,7 +240,7 @@ def search(
     (ids, claims, FILE.py::NAME conjectures, mutant ids such as T1.a~flip:c0).
 
     Exit 0 iff every control gets a certified counterexample and no theorem does."""
-    from proofs_check.report import write_json_atomic
+    from proofs_check.report import write_report_json
     from proofs_check.search.commands import CommandError, open_db, print_search, run_search
 
     try:
@@ -228,7 +251,7 @@ def search(
         raise UserError(str(exc)) from None
     print_search(outcomes)
     if json_path is not None:
-        write_json_atomic(json_path, payload)
+        write_report_json(json_path, payload)
     sys.exit(EXIT_OK if payload["all_as_expected"] else EXIT_UNEXPECTED)
 
 
@@ -249,21 +272,12 @@ def replay(files: tuple[Path, ...]) -> None:
 
 @cli.command()
 @click.argument("targets", nargs=-1)
-@click.option(
-    "--budget",
-    type=click.FloatRange(min=0.0, min_open=True),
-    default=5.0,
-    show_default=True,
-    help="Search seconds per mutant.",
-)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--quiet", is_flag=True, help="No progress bar on stderr.")
-@click.option(
-    "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write JSON."
-)
+@budget_option(5.0, "Search seconds per mutant.")
+@seed_option()
+@quiet_option(QUIET_HELP)
+@json_option(JSON_HELP)
 @click.option("--list", "list_only", is_flag=True, help="Only list the mutants.")
-@_DB_OPTION
-@click.option("--no-db", is_flag=True, help="Neither replay nor save counterexamples.")
+@_SEARCH_DB
 def mutate(
     targets: tuple[str, ...],
     budget: float,
@@ -276,7 +290,7 @@ def mutate(
 ) -> None:
     """Generate mutants of the theorems in TARGETS (default: all) and try to kill each one with a
     certified counterexample; report generated, killed and surviving mutants per theorem."""
-    from proofs_check.report import write_json_atomic
+    from proofs_check.report import write_report_json
     from proofs_check.search.commands import CommandError, open_db, print_mutate, run_mutate
 
     try:
@@ -287,7 +301,7 @@ def mutate(
         raise UserError(str(exc)) from None
     print_mutate(rows, list_only)
     if json_path is not None:
-        write_json_atomic(json_path, payload)
+        write_report_json(json_path, payload)
     errors = any(m.get("error") for row in rows for m in row["mutants"])
     sys.exit(EXIT_UNEXPECTED if errors else EXIT_OK)
 

@@ -5,15 +5,13 @@ The JSON holds no timings or dates, so the same seed gives byte-identical report
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from proofs_check.atomic import write_json_atomic
 from proofs_check.evidence import Evidence
 
 SCHEMA_VERSION = 1
@@ -127,19 +125,9 @@ def report_json(results: list[Evidence], seed: int, samples: int) -> dict[str, A
     }
 
 
-def write_json_atomic(path: Path, payload: Any) -> None:
-    """Write JSON to a temporary file beside ``path`` and rename it over (never a half-written file)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(payload, fh, indent=2, sort_keys=True, default=_json_default)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def write_report_json(path: Path, payload: Any) -> None:
+    """The ``--json`` report (or search/mutate JSON), written atomically."""
+    write_json_atomic(path, payload, default=_json_default)
 
 
 def _json_default(obj: Any) -> Any:

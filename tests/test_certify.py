@@ -5,7 +5,13 @@ from fractions import Fraction
 import flint
 import sympy as sp
 
-from proofs_check.certify import arb_eval, certify_relations, precision, relation_gap
+from proofs_check.certify import (
+    arb_eval,
+    ball_text,
+    certify_relations,
+    precision,
+    relation_gap,
+)
 
 a, b = sp.symbols("a b", real=True)
 
@@ -99,3 +105,13 @@ def test_the_t1d_equality_case_is_not_certified_with_a_non_dyadic_eps():
         )
     )
     assert not check.certify(inst, 1).certified
+
+
+def test_ball_text_shows_that_a_ball_excludes_zero():
+    """``[+/- r]`` would hide it; the endpoints, rounded outward, do not."""
+    ball = flint.arb(-26, 25.7)  # [-51.7, -0.3]
+    assert ball.str(radius=True).startswith("[+/-")
+    lo, hi = (float(t) for t in ball_text(ball).strip("[]").split(","))
+    assert lo <= -51.7 and -0.3 <= hi < 0
+    assert ball_text(flint.arb(-30, 5.2)) == flint.arb(-30, 5.2).str(radius=True)
+    assert ball_text(flint.arb(0, 1)).startswith("[+/-")  # contains 0: shown as it is

@@ -246,3 +246,15 @@ def test_saved_counterexamples_replay(evidence, sid):
     ev = evidence(sid)
     instance = json.loads(json.dumps(ev.counterexample.instance))
     assert registry()[sid].certify(instance, ev.counterexample.case).certified
+
+
+def test_no_sink_control_certifier_checks_its_hypotheses_exactly():
+    """T4-F1's certificate is about distinct tokens and eps < 1/2: a replayed instance outside them
+    (a shrinking step, an edited file) is not certified, however clear the rest of the proof."""
+    from proofs_check.checks import registry
+
+    check = registry()["T4-F1"]
+    good = {"X": [[0.5], [-0.5]], "s": "any", "eps": 0.25}
+    assert check.certify(good).certified
+    assert not check.certify({**good, "eps": 0.5}).certified
+    assert not check.certify({**good, "X": [[0.5], [0.5], [-0.5]]}).certified

@@ -98,6 +98,8 @@ KNOWN_FALSE = {
     "T2.b~flip:c1": ([switch([[1], [2], [3], [4]], [[0]], [[0], [1], [-1], [0]], 0)], 0),
     # v_s = 0 and equal other values attain (1 - A_is) R: no room
     "T2.b~margin:c1": ([switch([[1], [2], [3]], [[0]], [[0], [1], [1]], 0)], 0),
+    # without v_s = 0 the sink's own value passes through: W = 0, y_0 = (4 + 1)/2 > cap = R/2 = 1/2
+    "T2.d~drop:h0": ([switch([[1], [2]], [[0]], [[4], [1]], 0, F(1, 2))], 0),
     # W = 0, cancelling values: y_i = 0 is strictly below T2.d's cap
     "T2.d~flip:c0": ([switch([[1], [2], [3], [4]], [[0]], [[0], [1], [-1], [0]], 0, F(1, 2))], 0),
 }

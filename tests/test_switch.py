@@ -12,6 +12,7 @@ import sympy as sp
 
 from proofs_check.backend import ARB, JAX, to_arb_array
 from proofs_check.checks import switch as C
+from proofs_check.checks.engine import RelationCheck
 from proofs_check.evidence import HOLDS, REFUTED
 from proofs_check.instances import rng_for
 from theory import switch as T2
@@ -291,7 +292,7 @@ def test_eta_in_open_interval() -> None:
 # -- the checks can fail: slightly strengthened theorems are refuted --------------------------------
 
 
-def _mutated(check, conclusion: sp.Rel, given=()) -> C.SwitchRelationCheck:
+def _mutated(check, conclusion: sp.Rel, given=()) -> RelationCheck:
     st = dataclasses.replace(
         check.statement,
         id=check.statement.id + "-strengthened",
@@ -349,3 +350,10 @@ def test_decomposition_without_rest_factor_is_refuted() -> None:
 
 def test_rounding_floor_is_small() -> None:
     assert 0 < C.ROUNDING_FLOOR <= 1e-10
+
+
+def test_every_check_keeps_its_rounding_floor_through_replace() -> None:
+    for check in C.checks():
+        rc = check.check if isinstance(check, C.ConclusionReport) else check
+        assert rc.rounding_floor == C.ROUNDING_FLOOR
+        assert dataclasses.replace(rc, shapes=SMALL_SHAPES).rounding_floor == C.ROUNDING_FLOOR

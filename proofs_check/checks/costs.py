@@ -524,10 +524,11 @@ def instance_from_json(instance: dict[str, Any]) -> CostInstance:
     """A :class:`CostInstance` from a counterexample's JSON instance (floats read exactly)."""
     X = np.asarray(np.vectorize(float, otypes=[float])(np.asarray(instance["X"], dtype=object)))
     s = instance.get("s", 0)
+    s = np.asarray(s).item() if isinstance(s, np.ndarray) else s  # 0-d arrays from the database
     return CostInstance(
         X,
         int(s) if not isinstance(s, str) else 0,
-        float(instance["eps"]),
+        float(np.asarray(instance["eps"], dtype=object).item()),
         str(instance.get("family", "replayed")),
         bool(instance.get("causal", False)),
         X.shape,
@@ -666,6 +667,11 @@ class SinkNeverDearerControl:
 
     @staticmethod
     def _certify(inst: CostInstance, support: tuple[int, ...]) -> Certificate:
+        # the hypotheses first, exactly: a replayed or shrunk instance need not meet them
+        if len({tuple(r) for r in inst.X.tolist()}) < inst.X.shape[0]:
+            return Certificate("not certified", False, None, "", "", note="rows not distinct")
+        if not Fraction(0) < Fraction(inst.eps) < Fraction(1, 2):
+            return Certificate("not certified", False, None, "", "", note="eps not in (0, 1/2)")
         Xq = np.array([[Fraction(float(v)) for v in row] for row in inst.X], dtype=object)
         hull = exact_min_norm_point(Xq, support)
         if hull is None or hull.squared_distance != 0:

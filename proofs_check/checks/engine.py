@@ -40,8 +40,12 @@ EQ_TOL = 1e-10  # relative tolerance for an equation to count as holding in floa
 NOISE_TOL = (
     1e-9  # float violations smaller than this (relative) are presumed rounding when not escalated
 )
+CLEAR = 0.1  # a violation this large (scale-free) is far from any rounding question
+ROUNDING_LEVEL_VIOLATIONS = "rounding_level_violations"  # the ``extra`` key of the count
 
 Instance = dict[str, Any]
+# a float64 violation that may be escalated: (slack, instance, case, family, (n, d))
+Candidate = tuple[float, Instance, int, str, tuple[int, int]]
 
 
 class StatementCheck(Protocol):
@@ -100,7 +104,24 @@ def float_holds(rel: sp.Rel, raw: jax.Array, relative: jax.Array) -> jax.Array:
 
 @dataclass(frozen=True)
 class RelationCheck:
-    """Check a statement whose hypotheses and conclusions are scalar relations between observables."""
+    """Check a statement whose hypotheses and conclusions are scalar relations between observables.
+
+    Three options decide which float64 violations are sent to ball arithmetic; their defaults send
+    every one, worst slack first (at most ``max_certify``):
+
+    * ``rounding_floor``: a violation whose scale-free slack lies in ``[-rounding_floor, 0]`` is
+      counted in ``extra["rounding_level_violations"]`` and not escalated. A bound that holds with
+      equality on a whole family (``W = 0``, equal values, ...) comes out violated by a relative
+      ``1e-16`` on about half of those cases; ball arithmetic can never certify an exact equality
+      as violated, so each such escalation costs every precision of the certifier and ends as
+      float noise. A genuine violation this small could not be told from rounding in float64
+      anyway. ``0`` (the default) turns this off: every violation is escalated and no count is kept.
+    * ``worst_case_per_instance``: keep only the worst violated case of each instance (see
+      :meth:`evaluate`).
+    * ``prefer_small`` (for controls): first try to certify the smallest instance whose violation
+      is clear (slack below ``-CLEAR``), with the most moderate numbers among those, so that the
+      reported counterexample is easy to read; then the usual order (worst slack first).
+    """
 
     statement: Statement
     sample: Callable[[np.random.Generator, int, int, int], Instance]  # (rng, n, d, batch) -> batch
@@ -111,11 +132,20 @@ class RelationCheck:
     prepare_exact: Callable[[Instance], dict[str, Any]] | None = None
     min_met: int = 30
     max_certify: int = 6
+    rounding_floor: float = 0.0
+    worst_case_per_instance: bool = False
+    prefer_small: bool = False
 
     # -- the float64 phase ---------------------------------------------------------------------
 
     def evaluate(self, batch: Instance) -> dict[str, Any]:
-        """Observables and slacks of a batch (numpy in, numpy out): masks ``met`` (B, k), slacks."""
+        """Observables and slacks of a batch (numpy in, numpy out): masks ``met`` (B, k), slacks.
+
+        With ``worst_case_per_instance``, only the worst violated case of each instance stays in
+        ``case_violated``. Only the worst few candidates are ever escalated; a control violated in
+        most of its ``n^2`` cases would otherwise hand the engine one candidate per case. Counts of
+        uncertified violations are then per instance.
+        """
         batch = {k: np.asarray(v) for k, v in batch.items()}
         for k, v in batch.items():
             if v.dtype.kind == "f" and not np.all(np.isfinite(v)):
@@ -136,6 +166,8 @@ class RelationCheck:
                 f"{self.statement.id}: a conclusion is NaN or infinite on an instance meeting the hypotheses"
             )
         out["batch"] = batch
+        if self.worst_case_per_instance:
+            out["case_violated"] = _worst_case_only(out["case_violated"], out["case_slack"])
         return out
 
     @cached_property
@@ -179,7 +211,7 @@ class RelationCheck:
         ev = Evidence(st, symbolic=verify_steps(st.derivation), min_met=self.min_met)
         per_shape = max(1, math.ceil(samples / len(self.shapes)))
         families: Counter[str] = Counter()
-        candidates: list[tuple[float, Instance, int, str, tuple[int, int]]] = []
+        candidates: list[Candidate] = []
         worst = math.inf
         for idx, (n, d) in enumerate(self.shapes):
             batch = self.sample(rng_for(seed, st.id, idx), n, d, per_shape)
@@ -241,9 +273,23 @@ class RelationCheck:
             best = cert
         return best
 
-    def _escalate(
-        self, ev: Evidence, candidates: list[tuple[float, Instance, int, str, tuple[int, int]]]
-    ) -> None:
+    def _escalate(self, ev: Evidence, candidates: list[Candidate]) -> None:
+        """Send float64 violations to ball arithmetic, as ``rounding_floor`` and ``prefer_small`` say."""
+        if self.rounding_floor > 0:
+            resolved = [c for c in candidates if c[0] < -self.rounding_floor]
+            ev.extra[ROUNDING_LEVEL_VIOLATIONS] = len(candidates) - len(resolved)
+            candidates = resolved
+        clear = [c for c in candidates if c[0] < -CLEAR] if self.prefer_small else []
+        if clear:
+            smallest = min(clear, key=lambda c: (c[4][0] * c[4][1], _magnitude(c[1])))
+            self._certify_worst(ev, [smallest])
+            if ev.counterexample is not None:
+                return
+            candidates = [c for c in candidates if c is not smallest]
+        self._certify_worst(ev, candidates)
+
+    def _certify_worst(self, ev: Evidence, candidates: list[Candidate]) -> None:
+        """Certify the ``max_certify`` worst candidates until one is certified; count the rest."""
         candidates.sort(key=lambda t: t[0])
         for _slack, inst, case, family, shape in candidates[: self.max_certify]:
             cert = self.certify(inst, case)
@@ -274,6 +320,26 @@ class _WithOps:
 def _per_case(v: jax.Array) -> jax.Array:
     """A per-instance value ``(B,)`` as ``(B, 1)`` so it broadcasts against per-case ``(B, k)``."""
     return v[:, None] if v.ndim == 1 else v
+
+
+def _worst_case_only(violated: np.ndarray, case_slack: np.ndarray) -> np.ndarray:
+    """``violated`` (B, k) with only each row's worst (least slack) violated case left set."""
+    violated = np.asarray(violated)
+    if not violated.any():
+        return violated
+    rows = np.arange(violated.shape[0])
+    worst = np.argmin(np.where(violated, case_slack, np.inf), axis=1)
+    kept = np.zeros_like(violated)
+    kept[rows, worst] = violated[rows, worst]
+    return kept
+
+
+def _magnitude(inst: Instance) -> float:
+    """The largest absolute entry of an instance's float arrays."""
+    return max(
+        (float(np.max(np.abs(v))) for v in inst.values() if np.asarray(v).dtype.kind == "f"),
+        default=0.0,
+    )
 
 
 def _batch_size(batch: Instance) -> int:

@@ -35,6 +35,8 @@ import optax
 from proofs_check.backend import ARB, JAX, to_arb_array, to_fraction_array
 from proofs_check.certify import Certificate, certify_relations
 from proofs_check.checks.engine import (
+    ROUNDING_LEVEL_VIOLATIONS,
+    Candidate,
     Instance,
     RelationCheck,
     _per_case,
@@ -463,7 +465,6 @@ def exactly_row_stochastic(exact: Instance) -> dict[str, Any]:
 
 
 ROUNDING = 1e-12  # relative float64 resolution of f(alpha) - f(0), with room for n <= 64 terms
-CLEAR = 0.1  # a violation this large (scale-free) is far from any rounding question
 RENORMALISED = "A and B rows renormalised to sum exactly 1 before certification"
 
 
@@ -478,46 +479,14 @@ class RoundingAwareRelationCheck(RelationCheck):
 
     A float64 violation whose scale-free slack lies in ``[-ROUNDING, 0]`` (a bound met with
     equality, computed two ways) cannot be a counterexample that float64 resolves: it is counted in
-    ``extra["within_rounding"]`` instead of being sent to ball arithmetic, where it would only come
-    back uncertified. Larger violations are escalated as usual.
-
-    ``prefer_small`` (for controls): first try to certify the smallest instance whose violation is
-    clear (slack below ``-CLEAR``), with the most moderate numbers among those, so that the reported
-    counterexample is easy to read; then the engine's order (worst slack first).
+    ``extra["rounding_level_violations"]`` instead of being sent to ball arithmetic, where it would
+    only come back uncertified (``rounding_floor``). Larger violations are escalated as usual, only
+    the worst case of each instance (``worst_case_per_instance``). Both options, and
+    ``prefer_small`` (for controls), are :class:`RelationCheck`'s.
     """
 
-    prefer_small: bool = False
-
-    def evaluate(self, batch: Instance) -> dict[str, Any]:
-        """The engine's evaluation, keeping only the worst violated case of each instance.
-
-        Only the worst few candidates are ever escalated; a control violated in most of its
-        ``n^2`` cases would otherwise hand the engine one candidate per case. Counts of
-        uncertified violations are therefore per instance.
-        """
-        out = super().evaluate(batch)
-        violated = np.asarray(out["case_violated"])
-        if violated.any():
-            rows = np.arange(violated.shape[0])
-            worst = np.argmin(np.where(violated, out["case_slack"], np.inf), axis=1)
-            kept = np.zeros_like(violated)
-            kept[rows, worst] = violated[rows, worst]
-            out["case_violated"] = kept
-        return out
-
-    def _escalate(
-        self, ev: Evidence, candidates: list[tuple[float, Instance, int, str, tuple[int, int]]]
-    ) -> None:
-        resolved = [c for c in candidates if c[0] < -ROUNDING]
-        ev.extra["within_rounding"] = len(candidates) - len(resolved)
-        clear = [c for c in resolved if c[0] < -CLEAR]
-        if self.prefer_small and clear:
-            smallest = min(clear, key=lambda c: (c[4][0] * c[4][1], _magnitude(c[1])))
-            super()._escalate(ev, [smallest])
-            if ev.counterexample is not None:
-                return
-            resolved = [c for c in resolved if c is not smallest]
-        super()._escalate(ev, resolved)
+    rounding_floor: float = ROUNDING
+    worst_case_per_instance: bool = True
 
 
 @dataclass(frozen=True)
@@ -545,8 +514,9 @@ class TwoSidedCheck(SmoothingRelationCheck):
     Every instance meets exactly one side; each side must be met by ``min_per_side`` instances or
     the verdict is VACUOUS. A float64 violation whose size is below ``ROUNDING`` times the instance's
     ``rounding_scale`` (a margin within rounding of 0, a decrease below float resolution) is
-    counted as "within rounding" and not escalated; every larger one is escalated to ball
-    arithmetic exactly like :class:`RelationCheck` does (the conclusion's ``given`` is then a
+    within rounding: counted in ``extra["rounding_level_violations"]`` (per instance, with those
+    the relative ``rounding_floor`` leaves out) and not escalated; every larger one is escalated to
+    ball arithmetic exactly like :class:`RelationCheck` does (the conclusion's ``given`` is then a
     hypothesis to prove).
     """
 
@@ -579,8 +549,8 @@ class TwoSidedCheck(SmoothingRelationCheck):
         side_counts = np.zeros(len(self.side_names), dtype=int)
         side_worst = np.full(len(self.side_names), np.inf)
         families: Counter[str] = Counter()
-        candidates: list[tuple[float, Instance, int, str, tuple[int, int]]] = []
-        within_rounding = 0
+        candidates: list[Candidate] = []
+        rounding_level = 0
         breakdown: Counter[str] = Counter()
         for idx, (n, d) in enumerate(self.shapes):
             batch = self.sample(rng_for(seed, st.id, idx), n, d, per_shape)
@@ -606,7 +576,7 @@ class TwoSidedCheck(SmoothingRelationCheck):
                 inst = _take(out["batch"], int(b))
                 slack = float(out["case_slack"][b, k])
                 candidates.append((slack, inst, int(k), self.family_label(inst), (n, d)))
-            within_rounding += len(rounding_only)
+            rounding_level += len(rounding_only)
         finite = side_worst[np.isfinite(side_worst)]
         ev.worst_slack = float(finite.min()) if finite.size else None
         ev.families = sorted(families)
@@ -618,27 +588,20 @@ class TwoSidedCheck(SmoothingRelationCheck):
         if self.side_breakdown is not None:
             ev.extra["sides_by_kind"] = dict(sorted(breakdown.items()))
         self._escalate(ev, candidates)
-        ev.extra["within_rounding"] = within_rounding + ev.extra.get("within_rounding", 0)
+        rounding_level += ev.extra.get(ROUNDING_LEVEL_VIOLATIONS, 0)
+        ev.extra[ROUNDING_LEVEL_VIOLATIONS] = rounding_level
         ev.detail = ", ".join(
             f"{name}: {int(c)} instances"
             for name, c in zip(self.side_names, side_counts, strict=True)
         )
         ev.detail += (
-            f"; {ev.extra['within_rounding']} instance(s) with a float64 violation within rounding "
+            f"; {rounding_level} instance(s) with a float64 violation within rounding "
             f"({ROUNDING:g} x the instance's scale; not escalated)"
         )
         if side_counts.min() < self.min_per_side:
             ev.met = min(ev.met, ev.min_met - 1)  # one direction barely exercised: VACUOUS
             ev.detail += f"; fewer than {self.min_per_side} instances on one side"
         return ev
-
-
-def _magnitude(inst: Instance) -> float:
-    """The largest absolute entry of an instance's float arrays."""
-    return max(
-        (float(np.max(np.abs(v))) for v in inst.values() if np.asarray(v).dtype.kind == "f"),
-        default=0.0,
-    )
 
 
 def _finite_or_none(x: float) -> float | None:

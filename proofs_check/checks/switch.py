@@ -21,6 +21,7 @@ THEORY.md says they are attained (all non-sink values equal; ``W = 0`` for T2.d)
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -31,6 +32,7 @@ import flint
 import jax
 import jax.numpy as jnp
 import numpy as np
+import sympy as sp
 
 from proofs_check.backend import JAX
 from proofs_check.checks.engine import (
@@ -203,6 +205,13 @@ class SwitchSampler:
         if self.with_eta:
             inst["eta"] = sample_eta(rng, X, W, V, s, causal)
         return inst
+
+    def relaxed(self, hypothesis: Any) -> SwitchSampler | None:
+        """This sampler without the structure that builds ``hypothesis`` into every instance: ``v_s = 0``
+        (``zero_sink``) is the one it enforces. For a mutant that drops that hypothesis."""
+        if self.zero_sink and hypothesis == sp.Eq(T2.sink_value_norm, 0):
+            return dataclasses.replace(self, zero_sink=False)
+        return None
 
 
 def switch_family(inst: Instance) -> str:
@@ -454,24 +463,33 @@ def prepare_delta_zero_exact(inst: Instance) -> dict[str, Any]:
 ROUNDING_FLOOR = 1e-12  # relative slack: far above the ~1e-15 rounding of these sums and norms
 
 
-@dataclass(frozen=True)
-class SwitchRelationCheck(RelationCheck):
-    """A :class:`RelationCheck` that does not send rounding-level float violations to the certifier.
+def switch_check(
+    statement: Statement,
+    sample: Callable[[np.random.Generator, int, int, int], Instance],
+    observables: Callable[[Instance, Any], dict[str, Any]],
+    shapes: tuple[tuple[int, int], ...],
+    **options: Any,
+) -> RelationCheck:
+    """A :class:`RelationCheck` of T2 that does not send rounding-level float violations to the
+    certifier.
 
     T2's bounds hold *with equality* on whole families (equal non-sink values, ``W = 0``), so about
     half of those cases come out violated by a relative ``1e-16`` in float64. Ball arithmetic can
     never certify an exact equality as violated: each such escalation costs seven precisions of
     ball arithmetic and ends as float noise. Violations with relative slack in
-    ``[-ROUNDING_FLOOR, 0)`` are counted in ``extra["rounding_level_violations"]`` instead; anything
-    larger is escalated as usual (a genuine violation this small could not be told from rounding).
+    ``[-ROUNDING_FLOOR, 0]`` are counted in ``extra["rounding_level_violations"]`` instead
+    (``rounding_floor``); anything larger is escalated as usual (a genuine violation this small
+    could not be told from rounding).
     """
-
-    rounding_floor: float = ROUNDING_FLOOR
-
-    def _escalate(self, ev: Evidence, candidates: list[Any]) -> None:
-        real = [c for c in candidates if c[0] < -self.rounding_floor]
-        ev.extra["rounding_level_violations"] = len(candidates) - len(real)
-        super()._escalate(ev, real)
+    return RelationCheck(
+        statement,
+        sample,
+        observables,
+        shapes,
+        switch_family,
+        rounding_floor=ROUNDING_FLOOR,
+        **options,
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -615,31 +633,25 @@ _F2_SAMPLER = SwitchSampler(
 
 def checks() -> list[Any]:
     """The compiled checks of T2, in THEORY.md order."""
-    t2b = SwitchRelationCheck(
+    t2b = switch_check(
         T2.SWITCH_TWO_SIDED_BOUND,
         _T2B_SAMPLER,
         bound_observables,
         SHAPES,
-        switch_family,
         prepare=prepare_delta,
         prepare_exact=prepare_delta_exact,
     )
-    t2c = SwitchRelationCheck(
+    t2c = switch_check(
         T2.SWITCH_EQUIVALENCE,
         _T2C_SAMPLER,
         zero_set_observables,
         SHAPES,
-        switch_family,
         prepare=prepare_delta_zero,
         prepare_exact=prepare_delta_zero_exact,
     )
-    t2d = SwitchRelationCheck(
-        T2.SWITCH_MARGIN_TO_OUTPUT, _T2D_SAMPLER, margin_observables, SHAPES, switch_family
-    )
+    t2d = switch_check(T2.SWITCH_MARGIN_TO_OUTPUT, _T2D_SAMPLER, margin_observables, SHAPES)
     return [
-        SwitchRelationCheck(
-            T2.SWITCH_DECOMPOSITION, _T2A_SAMPLER, decomposition_observables, SHAPES, switch_family
-        ),
+        switch_check(T2.SWITCH_DECOMPOSITION, _T2A_SAMPLER, decomposition_observables, SHAPES),
         ConclusionReport(t2b, _T2B_ATTAINED, "v_s = 0 and all non-sink values equal"),
         ConclusionReport(t2c, _T2C_ATTAINED, "all values outside Z equal"),
         ConclusionReport(
@@ -648,23 +660,13 @@ def checks() -> list[Any]:
             "W = 0 (all margins 0), v_s = 0 and all non-sink values equal",
             attains=(0,),
         ),
-        SwitchRelationCheck(
-            T2.CONTROL_ZERO_OUTPUT_IMPLIES_SINK,
-            _F1_SAMPLER,
-            switch_off_observables,
-            EVEN_SHAPES,
-            switch_family,
+        switch_check(
+            T2.CONTROL_ZERO_OUTPUT_IMPLIES_SINK, _F1_SAMPLER, switch_off_observables, EVEN_SHAPES
         ),
-        SwitchRelationCheck(
-            T2.CONTROL_UPPER_WITHOUT_ZERO_SINK,
-            _F2_SAMPLER,
-            bound_observables,
-            CONTROL_SHAPES,
-            switch_family,
+        switch_check(
+            T2.CONTROL_UPPER_WITHOUT_ZERO_SINK, _F2_SAMPLER, bound_observables, CONTROL_SHAPES
         ),
-        SwitchRelationCheck(
-            T2.CONTROL_UPPER_SHRUNK, _T2B_SAMPLER, bound_observables, CONTROL_SHAPES, switch_family
-        ),
+        switch_check(T2.CONTROL_UPPER_SHRUNK, _T2B_SAMPLER, bound_observables, CONTROL_SHAPES),
     ]
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 import re
 import tempfile
 from collections.abc import Callable, Mapping
@@ -25,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from proofs_check.atomic import write_text_atomic
 from proofs_check.docs.claim_page import (
     ClaimPageInputs,
     Figure,
@@ -202,18 +202,6 @@ def generated_files_on_disk(out_dir: Path) -> list[str]:
 # ----------------------------------------------------------------------------------------------
 
 
-def _write_atomic(path: Path, content: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def regenerate_figures(out_dir: Path, seed: int) -> list[Path]:
     """Run ``make_figures`` into ``out_dir/figures`` (dropping images it no longer makes)."""
     make_figures = make_figures_function()
@@ -272,7 +260,7 @@ def generate_docs(
     for name, content in pages.items():
         path = out_dir / name
         if not path.is_file() or path.read_text(encoding="utf-8") != content:
-            _write_atomic(path, content)
+            write_text_atomic(path, content)
         written.append(path)
     return sorted(written)
 

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from threadpoolctl import threadpool_limits
 
-from proofs_check.empirical.atomic_json import write_json_atomic
+from proofs_check.atomic import write_json_atomic
 from proofs_check.empirical.corpus import MAX_TOKENS, MIN_TOKENS, candidate_texts, draw_texts
 from proofs_check.empirical.cost_measure import COST_EPSILON, SUBSET_SIZE
 from proofs_check.empirical.figures import write_figures
@@ -119,7 +119,7 @@ def _run(
         **summarize(measurements),
     }
     summary = clean(summary)
-    write_json_atomic(out_dir / RESULT_FILE, summary)
+    write_json_atomic(out_dir / RESULT_FILE, summary, allow_nan=False, ensure_ascii=False)
     write_figures(summary, out_dir)
     return summary
 

@@ -3,9 +3,12 @@ convex programs), and how to re-certify a saved instance of any check.
 
 * Relation checks: the gradient adversary (:mod:`.adversary`); replay = ``check.certify``.
 * ``EveryTokenSetHasSinkControl`` (T1-F1, certified by an exact ``sum_i lambda_i x_i = 0``): its own
-  hook. Its sampler's instances are screened for ``0 in conv X``; a hit is shrunk (fewer tokens,
-  fewer coordinates, dyadic rationals ``k/2^j``, exactly representable) while the exact certificate
-  still holds; replay re-runs the exact certificate.
+  hook. Its sampler's instances are screened for ``0 in conv X``; a hit is certified, then shrunk by
+  certificate (:mod:`.certified_shrink`: fewer tokens, fewer coordinates, dyadic entries ``k/2^j``);
+  replay re-runs the exact certificate.
+* T4's checks (``CostCheck``, ``SinkNeverDearerControl``: ``certify(instance, case)`` re-solves the
+  convex programs of one token set and proves the violation): found by the check's own run, then
+  shrunk by certificate the same way (and ``eps`` made a simple dyadic); replay = ``check.certify``.
 * Any other check (``statement`` + ``run(seed, samples)`` only): the **documented fallback** -- run
   the check itself with more samples and fresh seeds until it reports a certified counterexample or
   the budget is spent. Such a check exposes no instance-level certifier, so its counterexamples are
@@ -27,13 +30,29 @@ from proofs_check.checks.engine import _take
 from proofs_check.evidence import REFUTED
 from proofs_check.instances import rng_for
 from proofs_check.observables.geometry import hull_distance
+from proofs_check.search.certified_shrink import (
+    exact_token_instance,
+    shrink_by_certificate,
+    token_matrix,
+)
 from proofs_check.search.outcome import Found
+
+SHRINK_SECONDS = 5.0  # at most, after the first certified counterexample
 
 Replayer = Callable[[dict[str, Any], int], Certificate]
 
 
 def _is_origin_in_hull_control(check: Any) -> bool:
     return type(check).__name__ == "EveryTokenSetHasSinkControl"
+
+
+def _is_sink_never_dearer_control(check: Any) -> bool:
+    return type(check).__name__ == "SinkNeverDearerControl"
+
+
+def _is_instance_certified(check: Any) -> bool:
+    """T4's checks: ``certify(instance, case)`` re-solves and proves one saved token set."""
+    return type(check).__name__ in ("CostCheck", "SinkNeverDearerControl")
 
 
 def replayer_for(check: Any) -> Replayer | None:
@@ -45,6 +64,8 @@ def replayer_for(check: Any) -> Replayer | None:
         return lambda instance, case: certify_relation_instance(rc, instance, case)
     if _is_origin_in_hull_control(check):
         return lambda instance, case: certify_origin_in_hull_exact(instance["X"])
+    if _is_instance_certified(check):
+        return check.certify
     return None
 
 
@@ -121,34 +142,9 @@ def _origin_in_hull(X: np.ndarray) -> bool:
     return _distinct(X) and hull_distance(X).distance <= 1e-12 * max(1.0, float(np.max(np.abs(X))))
 
 
-def _dyadic(X: np.ndarray, bits: int) -> np.ndarray:
-    return np.round(X * 2.0**bits) / 2.0**bits
-
-
-def shrink_origin_in_hull(X: np.ndarray) -> np.ndarray:
-    """Fewer tokens, fewer coordinates, coarser dyadic entries, while ``0 in conv X`` (float64)."""
-    X = np.asarray(X, dtype=float)
-    changed = True
-    while changed:
-        changed = False
-        for k in range(X.shape[0]):
-            if X.shape[0] > 2 and _origin_in_hull(np.delete(X, k, axis=0)):
-                X, changed = np.delete(X, k, axis=0), True
-                break
-        for k in range(X.shape[1]):
-            if X.shape[1] > 1 and _origin_in_hull(np.delete(X, k, axis=1)):
-                X, changed = np.delete(X, k, axis=1), True
-                break
-    for bits in range(0, 21):
-        Y = _dyadic(X, bits)
-        if _origin_in_hull(Y) and certify_origin_in_hull_exact(Y).certified:
-            return Y
-    return X
-
-
 @dataclass
 class OriginInHullHook:
-    """Search hook of T1-F1: screen the check's sampler for ``0 in conv X``, shrink, certify."""
+    """Search hook of T1-F1: screen the check's sampler for ``0 in conv X``, certify, shrink."""
 
     check: Any
     method: str = "origin-in-hull hook"
@@ -166,21 +162,21 @@ class OriginInHullHook:
                     X = np.asarray(_take(sample, b)["X"], dtype=float)
                     if not _origin_in_hull(X):
                         continue
-                    Y = shrink_origin_in_hull(X)
-                    cert = certify_origin_in_hull_exact(Y)
-                    if cert.certified:
-                        exact = {"X": np.vectorize(Fraction, otypes=[object])(Y)}
-                        found = Found(
-                            self.check.statement.id,
-                            exact,
-                            0,
-                            cert,
-                            Y.shape,
-                            f"sampler {(n, d)}, shrunk",
-                            time.perf_counter() - start,
-                            unshrunk_shape=X.shape,
-                        )
-                        return found, rounds + 1
+                    cert = certify_origin_in_hull_exact(X)
+                    if not cert.certified:
+                        continue
+                    found = _shrunk_found(
+                        self.check.statement.id,
+                        {"X": X},
+                        0,
+                        cert,
+                        lambda inst: certify_origin_in_hull_exact(inst["X"]),
+                        f"sampler {(n, d)}",
+                        start,
+                        deadline,
+                        plausible=lambda inst: _origin_in_hull(token_matrix(inst)),
+                    )
+                    return found, rounds + 1
             rounds += 1
         return None, rounds
 
@@ -216,8 +212,76 @@ class SamplerFallback:
         return None, rounds
 
 
-def hook_for(check: Any) -> OriginInHullHook | SamplerFallback:
+@dataclass
+class InstanceCertifiedHook:
+    """Checks that certify one token-set instance but have no parameterisation (T4's convex
+    programs, T4-F1): found by the check's own run (:class:`SamplerFallback`), then shrunk by
+    certificate (:mod:`.certified_shrink`) and saved like any other counterexample."""
+
+    check: Any
+    method: str = "the check's own run, shrunk by certificate"
+
+    def search(self, seed: int, deadline: float) -> tuple[Found | None, int]:
+        start = time.perf_counter()
+        found, rounds = SamplerFallback(self.check).search(seed, deadline)
+        if found is None:
+            return None, rounds
+        case = found.case
+        plausible = (
+            (lambda inst: _origin_in_hull(token_matrix(inst)))
+            if _is_sink_never_dearer_control(self.check)
+            else None
+        )
+        shrunk = _shrunk_found(
+            self.check.statement.id,
+            found.instance,
+            0,
+            found.certificate,
+            lambda inst: self.check.certify(inst, case),
+            found.origin,
+            start,
+            deadline,
+            plausible=plausible,
+        )
+        return shrunk, rounds
+
+
+def _shrunk_found(
+    statement_id: str,
+    instance: dict[str, Any],
+    case: int,
+    certificate: Certificate,
+    certify: Callable[[dict[str, Any]], Certificate],
+    origin: str,
+    start: float,
+    deadline: float,
+    plausible: Callable[[dict[str, Any]], bool] | None = None,
+) -> Found:
+    """A token-set counterexample certified just now, shrunk by certificate within
+    ``SHRINK_SECONDS`` (``start``: when the search began)."""
+    unshrunk = token_matrix(instance).shape
+    first_certified_s = time.perf_counter() - start
+    stop = min(deadline, time.perf_counter() + SHRINK_SECONDS)
+    shrunk = shrink_by_certificate(instance, certificate, certify, stop, plausible)
+    X = token_matrix(shrunk.instance)
+    return Found(
+        statement_id,
+        exact_token_instance(shrunk.instance),
+        case,
+        shrunk.certificate,
+        X.shape,
+        origin + (", shrunk" if shrunk.log else ""),
+        time.perf_counter() - start,
+        first_certified_s=first_certified_s,
+        shrink_log=shrunk.log,
+        unshrunk_shape=unshrunk,
+    )
+
+
+def hook_for(check: Any) -> OriginInHullHook | InstanceCertifiedHook | SamplerFallback:
     """The search hook of a check that is not a relation check."""
     if _is_origin_in_hull_control(check):
         return OriginInHullHook(check)
+    if _is_instance_certified(check):
+        return InstanceCertifiedHook(check)
     return SamplerFallback(check)

@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -27,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from proofs_check.atomic import write_json_atomic
 
 FORMAT = "proofs-check counterexample"
 VERSION = 1
@@ -153,7 +153,7 @@ class CounterexampleDB:
             "found_by": found_by,
             "seed": seed,
         }
-        write_json_atomic(path, payload)
+        write_json_atomic(path, payload, indent=1)
         return path
 
     def paths(self) -> list[Path]:
@@ -203,19 +203,3 @@ def load_entry(path: Path | str) -> Entry:
         str(payload.get("found_by", "")),
         int(seed) if isinstance(seed, int) else None,
     )
-
-
-def write_json_atomic(path: Path, payload: Any) -> None:
-    """Write to a temporary file beside ``path``, flush it to disk, rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(payload, fh, indent=1, sort_keys=True)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -4,7 +4,7 @@ adversarial phase that ``verify`` runs after every statement's random phase.
 ``search`` on one statement:
 
 1. **replay** the database's saved counterexamples of the statement (a certified one ends the search);
-2. **rounds** of the gradient adversary (:mod:`.adversary`), one shape per round, smallest
+2. **rounds** of the gradient adversary (:mod:`.adversary`; at least one), one shape per round, smallest
    interesting shapes first (``3 <= n <= 8``, then the rest by size), fresh seeded starts each
    time the schedule wraps; the most violated points of a round are **shrunk**
    (:mod:`.shrink`) and **certified** (the check's own ``certify``: ball arithmetic, hypotheses
@@ -179,7 +179,7 @@ class Searcher:
                 if oracle.violated:
                     hits.append((oracle.slack, b, inst))
             for _, b, inst in sorted(hits, key=lambda t: t[0])[:MAX_CANDIDATES]:
-                found = self._confirm(rc, adv, inst, shape, deadline)
+                found = self._confirm(rc, adv, inst, shape, start, deadline)
                 if found is not None:
                     found.origin = f"start at n={shape[0]}, d={shape[1]} ('{labels[b]}'), screened"
                     found.elapsed_s = time.perf_counter() - start
@@ -204,8 +204,8 @@ class Searcher:
         schedule = shape_schedule(rc.shapes)
         budget = max(deadline - start, 1e-9)
         for r in itertools.count():
-            if time.perf_counter() >= deadline:
-                break
+            if r > 0 and time.perf_counter() >= deadline:
+                break  # round 0 always runs: a loaded machine must not skip the adversary
             shape = schedule[r % len(schedule)]
             self.progress(
                 f"round {r}: n={shape[0]}, d={shape[1]}", (time.perf_counter() - start) / budget
@@ -222,7 +222,7 @@ class Searcher:
                     f"round {r}: shrinking and certifying", (time.perf_counter() - start) / budget
                 )
                 inst = {k: np.asarray(v[b]) for k, v in result.instances.items()}
-                found = self._confirm(rc, adv, inst, tuple(result.shape), deadline)
+                found = self._confirm(rc, adv, inst, tuple(result.shape), start, deadline)
                 if found is not None:
                     found.origin = f"adversary at n={shape[0]}, d={shape[1]}, round {r}, start '{result.labels[b]}'"
                     found.elapsed_s = time.perf_counter() - start
@@ -230,33 +230,45 @@ class Searcher:
                     return
 
     def _confirm(
-        self, rc: Any, adv: Adversary, inst: dict[str, Any], shape: tuple[int, int], deadline: float
+        self,
+        rc: Any,
+        adv: Adversary,
+        inst: dict[str, Any],
+        shape: tuple[int, int],
+        start: float,
+        deadline: float,
     ) -> Found | None:
-        """Shrink a violating point and certify it (the unshrunk point if the shrunk one fails)."""
-        seconds = max(0.2, min(SHRINK_SECONDS, deadline - time.perf_counter()))
-        shrunk = shrink(rc, adv.space, adv.axes, inst, seconds=seconds)
-        attempts = []
-        if shrunk is not None:
-            n, d = shrunk.shape(adv.axes)  # (0, 0): a fixed-shape sampler, nothing was deleted
-            attempts.append((shrunk.exact, shrunk.oracle.case, shrunk.log, (n, d) if n else shape))
+        """Certify a violating point, then shrink it and certify the shrunk point (reported if it
+        is certified; else the unshrunk one). ``first_certified_s``: when the first was proven."""
         exact = exact_instance(adv.space, inst)
         oracle = _oracle_or_none(rc, float_instance(exact))
+        unshrunk = None
         if oracle is not None and oracle.violated:
-            attempts.append((exact, oracle.case, [], shape))
-        for candidate, case, log, shape in attempts:
-            cert = _certify(rc, candidate, case)
+            cert = _certify(rc, exact, oracle.case)
             if cert is not None and cert.certified:
+                unshrunk = Found(rc.statement.id, exact, oracle.case, cert, tuple(shape), "")
+                unshrunk.first_certified_s = time.perf_counter() - start
+        seconds = max(0.2, min(SHRINK_SECONDS, deadline - time.perf_counter()))
+        shrunk = shrink(rc, adv.space, adv.axes, inst, seconds=seconds)
+        if shrunk is not None and (shrunk.log or unshrunk is None):
+            cert = _certify(rc, shrunk.exact, shrunk.oracle.case)
+            if cert is not None and cert.certified:
+                n, d = shrunk.shape(adv.axes)  # (0, 0): a fixed-shape sampler, nothing deleted
+                first = unshrunk.first_certified_s if unshrunk else time.perf_counter() - start
                 return Found(
                     rc.statement.id,
-                    candidate,
-                    case,
+                    shrunk.exact,
+                    shrunk.oracle.case,
                     cert,
-                    tuple(shape),
+                    (n, d) if n else tuple(shape),
                     "",
-                    shrink_log=list(log),
+                    first_certified_s=first,
+                    shrink_log=list(shrunk.log),
                     unshrunk_shape=shape,
                 )
-        return None
+        if unshrunk is not None:
+            unshrunk.unshrunk_shape = tuple(shape)
+        return unshrunk
 
     def _save(self, check: Any, found: Found, found_by: str) -> None:
         if self.db is None or found.saved_to is not None or replayer_for(check) is None:

@@ -8,7 +8,8 @@ already false):
   slack drops, or a hypothesis' slack rises -- a looser hypothesis);
 * ``margin`` -- a conclusion ``big >= small`` strengthened to hold with relative room 1/10:
   ``big - small >= (|big| + |small|)/10``;
-* ``drop``   -- one relational hypothesis (or per-conclusion ``given``) removed;
+* ``drop``   -- one relational hypothesis (or per-conclusion ``given``) removed (and, where the
+  sampler builds that hypothesis into its instances, sampled without it: ``sampler.relaxed``);
 * ``flip``   -- an inequality conclusion reversed (``big >= small`` becomes ``big <= small``).
 
 A mutant is a new :class:`~theory.core.Statement` (kind CONTROL, ``mirrors`` the theorem) checked
@@ -208,13 +209,10 @@ def mutants_of(check: Any) -> list[Mutant]:
     hyps, concls = sympy_relations_of(st)
     out: list[Mutant] = []
 
-    def add(tag: str, operator: str, text: str, h: list, c: list) -> None:
+    def add(tag: str, operator: str, text: str, h: list, c: list, sample: Any = None) -> None:
         statement = _variant(st, tag, h, c)
-        out.append(
-            Mutant(
-                statement.id, st.id, operator, text, dataclasses.replace(rc, statement=statement)
-            )
-        )
+        changes = {"statement": statement} | ({"sample": sample} if sample is not None else {})
+        out.append(Mutant(statement.id, st.id, operator, text, dataclasses.replace(rc, **changes)))
 
     probe = _probe(rc)
     for k, (rel, given) in enumerate(concls):
@@ -233,7 +231,7 @@ def mutants_of(check: Any) -> list[Mutant]:
             add(f"drop:c{k}.g{g}", "drop", f"drop given {given[g]} of {rel}", hyps, [(rel, rest)])
     for k, h in enumerate(hyps):
         others = [x for j, x in enumerate(hyps) if j != k]
-        add(f"drop:h{k}", "drop", f"drop hypothesis {h}", others, list(concls))
+        add(f"drop:h{k}", "drop", f"drop hypothesis {h}", others, list(concls), _relaxed(rc, h))
         for t in range(_constants_of(h)):
             factor = _stronger_factor(probe, h, t, is_hypothesis=True)
             if factor is not None:
@@ -246,6 +244,18 @@ def mutants_of(check: Any) -> list[Mutant]:
                     list(concls),
                 )
     return out
+
+
+def _relaxed(rc: RelationCheck, hypothesis: sp.Rel) -> Any:
+    """The check's sampler without the structure that enforces ``hypothesis``, or ``None``.
+
+    A sampler may build a hypothesis into every instance it draws (``v_s = 0`` as an exact zero
+    row of ``V``); the search space keeps such structure fixed, so dropping the hypothesis from the
+    statement alone would leave the search unable to leave it. A sampler that knows this exposes
+    ``relaxed(hypothesis)``: the same sampler, no longer enforcing it.
+    """
+    relax = getattr(rc.sample, "relaxed", None)
+    return relax(hypothesis) if relax is not None else None
 
 
 @cache

@@ -21,7 +21,8 @@ class Found:
     certificate: Certificate
     shape: tuple[int, int] | None
     origin: str  # "adversary (4, 3) round 0, start 'tie'", "database", "sampler", ...
-    elapsed_s: float = 0.0
+    elapsed_s: float = 0.0  # until the reported (shrunk) counterexample was certified
+    first_certified_s: float | None = None  # until the first certified one (before shrinking)
     shrink_log: list[str] = field(default_factory=list)
     unshrunk_shape: tuple[int, int] | None = None
     saved_to: Path | None = None
@@ -34,6 +35,10 @@ class Found:
             "shape": list(self.shape) if self.shape else None,
             "unshrunk_shape": list(self.unshrunk_shape) if self.unshrunk_shape else None,
             "origin": self.origin,
+            "elapsed_s": round(self.elapsed_s, 3),
+            "first_certified_s": (
+                round(self.first_certified_s, 3) if self.first_certified_s is not None else None
+            ),
             "instance": encode_instance(self.instance),
             "certificate": asdict(self.certificate),
             "shrink_log": self.shrink_log,

@@ -40,6 +40,12 @@ from proofs_check.search.outcome import Found
 SHRINK_SECONDS = 5.0  # at most, after the first certified counterexample
 
 Replayer = Callable[[dict[str, Any], int], Certificate]
+Note = Callable[[str], None] | None  # what the search is doing now (the progress bar's text)
+
+
+def _note(progress: Note, message: str) -> None:
+    if progress is not None:
+        progress(message)
 
 
 def _is_origin_in_hull_control(check: Any) -> bool:
@@ -149,13 +155,16 @@ class OriginInHullHook:
     check: Any
     method: str = "origin-in-hull hook"
 
-    def search(self, seed: int, deadline: float, batch: int = 32) -> tuple[Found | None, int]:
+    def search(
+        self, seed: int, deadline: float, progress: Note = None, batch: int = 32
+    ) -> tuple[Found | None, int]:
         start = time.perf_counter()
         rounds = 0
         while time.perf_counter() < deadline:
             for idx, (n, d) in enumerate(self.check.shapes):
                 if time.perf_counter() >= deadline:
                     break
+                _note(progress, f"round {rounds}: screening the sampler at n={n}, d={d}")
                 rng = rng_for(seed, f"hook:{self.check.statement.id}", rounds * 100 + idx)
                 sample = self.check.sample(rng, n, d, batch)
                 for b in range(batch):
@@ -189,10 +198,11 @@ class SamplerFallback:
     method: str = "sampler fallback (the check's own run)"
     first_samples: int = 25
 
-    def search(self, seed: int, deadline: float) -> tuple[Found | None, int]:
+    def search(self, seed: int, deadline: float, progress: Note = None) -> tuple[Found | None, int]:
         start = time.perf_counter()
         samples, rounds = self.first_samples, 0
         while time.perf_counter() < deadline:
+            _note(progress, f"the check's own run: seed {seed + rounds}, {samples} samples")
             ev = self.check.run(seed + rounds, samples)
             rounds += 1
             cx = ev.counterexample
@@ -221,11 +231,12 @@ class InstanceCertifiedHook:
     check: Any
     method: str = "the check's own run, shrunk by certificate"
 
-    def search(self, seed: int, deadline: float) -> tuple[Found | None, int]:
+    def search(self, seed: int, deadline: float, progress: Note = None) -> tuple[Found | None, int]:
         start = time.perf_counter()
-        found, rounds = SamplerFallback(self.check).search(seed, deadline)
+        found, rounds = SamplerFallback(self.check).search(seed, deadline, progress)
         if found is None:
             return None, rounds
+        _note(progress, "shrinking by certificate")
         case = found.case
         plausible = (
             (lambda inst: _origin_in_hull(token_matrix(inst)))

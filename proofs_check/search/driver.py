@@ -100,7 +100,13 @@ class Searcher:
                 if outcome.found is None:
                     self._adversarial_rounds(rc, outcome, start, deadline)
             elif outcome.found is None:
-                outcome.found, outcome.rounds = hook.search(self.seed, deadline)
+                outcome.found, outcome.rounds = hook.search(
+                    self.seed,
+                    deadline,
+                    lambda message: self.progress(
+                        message, (time.perf_counter() - start) / max(budget_s, 1e-9)
+                    ),
+                )
             if outcome.found is not None:
                 self._save(check, outcome.found, "search")
         except Exception as exc:  # a failing search must not take the other statements down

@@ -192,7 +192,8 @@ class OriginInHullHook:
 
 @dataclass
 class SamplerFallback:
-    """The documented fallback: the check's own ``run`` with growing samples and fresh seeds."""
+    """The documented fallback: the check's own ``run`` with growing samples and fresh seeds (a
+    run is not interruptible, so a round starts only if the last one's time still fits)."""
 
     check: Any
     method: str = "sampler fallback (the check's own run)"
@@ -203,7 +204,9 @@ class SamplerFallback:
         samples, rounds = self.first_samples, 0
         while time.perf_counter() < deadline:
             _note(progress, f"the check's own run: seed {seed + rounds}, {samples} samples")
+            began = time.perf_counter()
             ev = self.check.run(seed + rounds, samples)
+            took = time.perf_counter() - began
             rounds += 1
             cx = ev.counterexample
             if ev.verdict == REFUTED and cx is not None:
@@ -218,7 +221,12 @@ class SamplerFallback:
                     replayable=False,
                 )
                 return found, rounds
-            samples *= 2
+            # a run cannot be interrupted: grow it only while the next one fits in the budget
+            remaining = deadline - time.perf_counter()
+            if 2 * took <= remaining:
+                samples *= 2
+            elif took > remaining:
+                break
         return None, rounds
 
 

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from proofs_check.certify import Certificate
+from proofs_check.search.database import exact_array
 
 Instance = dict[str, Any]
 Certifier = Callable[[Instance], Certificate]
@@ -138,8 +139,7 @@ def shrink_by_certificate(
 def exact_token_instance(instance: Instance) -> Instance:
     """The instance with ``X`` and ``eps`` as exact Fractions (what the database and snippet store)."""
     out = dict(instance)
-    out["X"] = np.vectorize(Fraction, otypes=[object])(token_matrix(instance))
+    out["X"] = exact_array(token_matrix(instance))
     if "eps" in instance:
-        eps = float(np.asarray(instance["eps"], dtype=object).item())
-        out["eps"] = np.array(Fraction(eps), dtype=object)
+        out["eps"] = exact_array(float(np.asarray(instance["eps"], dtype=object).item()))
     return out

@@ -35,6 +35,7 @@ from proofs_check.search.certified_shrink import (
     shrink_by_certificate,
     token_matrix,
 )
+from proofs_check.search.database import exact_array
 from proofs_check.search.outcome import Found
 
 SHRINK_SECONDS = 5.0  # at most, after the first certified counterexample
@@ -88,19 +89,8 @@ def certify_relation_instance(rc: Any, instance: dict[str, Any], case: int) -> C
 
         floats = float_instance(instance)
         extra = {k: v for k, v in rc.prepare(floats).items() if k not in instance}
-        instance = {**instance, **{k: _exact_copy(v) for k, v in extra.items()}}
+        instance = {**instance, **{k: exact_array(v) for k, v in extra.items()}}
     return rc.certify(instance, case)
-
-
-def _exact_copy(value: Any) -> Any:
-    arr = np.asarray(value)
-    if arr.dtype.kind == "f":
-        return (
-            np.vectorize(Fraction, otypes=[object])(arr)
-            if arr.ndim
-            else np.array(Fraction(float(arr)), dtype=object)
-        )
-    return arr
 
 
 # ----------------------------------------------------------------------------------------------
@@ -144,6 +134,11 @@ def _distinct(X: np.ndarray) -> bool:
     return len({tuple(r) for r in np.asarray(X).tolist()}) == X.shape[0]
 
 
+def _plausibly_origin_in_hull(instance: dict[str, Any]) -> bool:
+    """The float screen before an exact hull certificate is attempted on a shrinking candidate."""
+    return _origin_in_hull(token_matrix(instance))
+
+
 def _origin_in_hull(X: np.ndarray) -> bool:
     return _distinct(X) and hull_distance(X).distance <= 1e-12 * max(1.0, float(np.max(np.abs(X))))
 
@@ -183,7 +178,7 @@ class OriginInHullHook:
                         f"sampler {(n, d)}",
                         start,
                         deadline,
-                        plausible=lambda inst: _origin_in_hull(token_matrix(inst)),
+                        plausible=_plausibly_origin_in_hull,
                     )
                     return found, rounds + 1
             rounds += 1
@@ -246,11 +241,7 @@ class InstanceCertifiedHook:
             return None, rounds
         _note(progress, "shrinking by certificate")
         case = found.case
-        plausible = (
-            (lambda inst: _origin_in_hull(token_matrix(inst)))
-            if _is_sink_never_dearer_control(self.check)
-            else None
-        )
+        plausible = _plausibly_origin_in_hull if _is_sink_never_dearer_control(self.check) else None
         shrunk = _shrunk_found(
             self.check.statement.id,
             found.instance,

@@ -61,6 +61,23 @@ class Entry:
 # ----------------------------------------------------------------------------------------------
 
 
+def exact_array(value: Any) -> np.ndarray:
+    """``value`` as exact numbers: floats as the Fractions they are (a float is a dyadic
+    rational), rational strings ``"p/q"`` parsed; anything else (ints, bools, ``"any"``) unchanged."""
+    arr = np.asarray(value)
+    if arr.dtype.kind == "f":
+        return np.vectorize(Fraction, otypes=[object])(arr)
+    if arr.dtype.kind in "US":
+        out = np.empty(arr.shape, dtype=object)
+        for idx in np.ndindex(arr.shape):
+            try:
+                out[idx] = Fraction(str(arr[idx]))
+            except ValueError:
+                return arr
+        return out
+    return arr
+
+
 def encode_instance(instance: dict[str, Any]) -> dict[str, Any]:
     """JSON-ready exact form: ``{"kind": "rational"|"int"|"bool", "shape": [...], "values": [...]}``."""
     out = {}

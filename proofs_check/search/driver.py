@@ -31,7 +31,7 @@ import numpy as np
 from proofs_check.evidence import Counterexample, Evidence
 from proofs_check.search.adversary import Adversary, AdversaryConfig, relation_check_of
 from proofs_check.search.custom import certify_relation_instance, hook_for, replayer_for
-from proofs_check.search.database import CounterexampleDB
+from proofs_check.search.database import CounterexampleDB, exact_array
 from proofs_check.search.numeric import float_oracle
 from proofs_check.search.outcome import Found, SearchOutcome
 from proofs_check.search.shrink import shrink
@@ -338,7 +338,7 @@ class Searcher:
     def _save_evidence(self, check: Any, rc: Any, cx: Counterexample) -> None:
         if self.db is None or replayer_for(check) is None:
             return
-        instance = {k: _exact_array(v) for k, v in cx.instance.items()}
+        instance = {k: exact_array(v) for k, v in cx.instance.items()}
         if rc is not None:
             names = set(self.adversary(rc).space.names)
             instance = {k: v for k, v in instance.items() if k in names}
@@ -361,24 +361,6 @@ def _certify(rc: Any, instance: dict[str, Any], case: int) -> Any:
         return certify_relation_instance(rc, instance, case)
     except Exception:
         return None
-
-
-def _exact_array(value: Any) -> np.ndarray:
-    from fractions import Fraction
-
-    arr = np.asarray(value)
-    if arr.dtype.kind == "f":
-        return np.vectorize(Fraction, otypes=[object])(arr)
-    if arr.dtype.kind in "US":
-        out = np.empty(arr.shape, dtype=object)
-        for idx in np.ndindex(arr.shape):
-            text = str(arr[idx])
-            try:
-                out[idx] = Fraction(text)
-            except ValueError:
-                return arr
-        return out
-    return arr
 
 
 def _as_counterexample(found: Found, family: str) -> Counterexample:

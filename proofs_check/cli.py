@@ -200,13 +200,21 @@ def empirical(out: Path, sequences: int, seed: int, quiet: bool) -> None:
 )
 def docs(out: Path, seed: int, check_only: bool) -> None:
     """Generate the derivation docs (Markdown) from the statements and their evidence."""
-    from proofs_check.docs import generate_docs, stale_pages
+    from proofs_check.docs import generate_docs
+    from proofs_check.docs.site import check_docs
 
     if check_only:
-        stale = stale_pages(out, seed=seed)
-        for page in stale:
-            click.echo(f"stale: {page}", err=True)
-        sys.exit(EXIT_UNEXPECTED if stale else EXIT_OK)
+        result = check_docs(out, seed=seed)
+        for page in result.stale:
+            first = result.first_difference.get(page)
+            where = (
+                f" (first difference at line {first[0]}: on disk {first[1][:120]!r}, "
+                f"generated {first[2][:120]!r})"
+                if first
+                else ""
+            )
+            click.echo(f"stale: {page}{where}", err=True)
+        sys.exit(EXIT_UNEXPECTED if result.stale else EXIT_OK)
     for path in generate_docs(out, seed=seed):
         click.echo(str(path))
 

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from proofs_check.certify import Certificate
+from proofs_check.stable import MACHINE_KEY, stable_slack, stable_tree
 from theory.core import Kind, Statement, StepResult
 
 HOLDS, REFUTED, VACUOUS, ERROR, REPORTED = "HOLDS", "REFUTED", "VACUOUS", "ERROR", "REPORTED"
@@ -52,6 +53,9 @@ class Evidence:
     extra: dict[str, Any] = field(default_factory=dict)
     # the adversarial phase (proofs_check.search): worst slack it reached, its shape and effort
     adversary: dict[str, Any] | None = None
+    # what depends on this machine's float64 rounding or speed (counts of rounding-level
+    # violations, solver accuracies, timings): reported under MACHINE_KEY, never compared
+    machine: dict[str, Any] = field(default_factory=dict)
 
     @property
     def steps_verified(self) -> int:
@@ -93,13 +97,39 @@ class Evidence:
             "instances_tried": self.tried,
             "instances_meeting_hypotheses": self.met,
             "min_meeting_hypotheses": self.min_met,
-            "worst_slack": self.worst_slack,
-            "float_noise": self.float_noise,
-            "uncertified_violations": self.uncertified_violations,
+            "worst_slack": stable_slack(self.worst_slack),
             "families": self.families,
             "counterexample": self.counterexample.to_json() if self.counterexample else None,
             "detail": self.detail,
             "error": self.error,
-            "extra": self.extra,
-            "adversary": self.adversary,
+            "extra": stable_tree(self.extra),
+            "adversary": _stable_adversary(self.adversary),
+            MACHINE_KEY: self.machine_dependent(),
         }
+
+    def machine_dependent(self) -> dict[str, Any]:
+        """What this run saw that another machine may not: the number of float64 violations that
+        ball arithmetic did not confirm (float noise) or that were not escalated, and ``machine``."""
+        out: dict[str, Any] = {
+            "float_noise": self.float_noise,
+            "uncertified_violations": self.uncertified_violations,
+            **self.machine,
+        }
+        for key in _ADVERSARY_MACHINE_KEYS:
+            if self.adversary and key in self.adversary:
+                out[f"adversary_{key}"] = self.adversary[key]
+        return out
+
+
+# Gradient ascent is chaotic: a few ulps of difference in one step grow into another trajectory, so
+# the worst slack the adversary reached (and how many restarts ended violated in float64) is a
+# fact about this machine's run, not about the statement.
+_ADVERSARY_MACHINE_KEYS = ("worst_slack", "violating_restarts")
+
+
+def _stable_adversary(adversary: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The adversarial phase's summary as reported: what it covered (shape, restarts, steps) or
+    its error; the trajectory-dependent numbers go to MACHINE_KEY."""
+    if adversary is None:
+        return None
+    return stable_tree({k: v for k, v in adversary.items() if k not in _ADVERSARY_MACHINE_KEYS})

@@ -17,6 +17,8 @@ import zlib
 
 import numpy as np
 
+from proofs_check import portable
+
 TOKEN_FAMILIES = (
     "gaussian",
     "unit",
@@ -44,7 +46,7 @@ def _unit_rows(Z: np.ndarray) -> np.ndarray:
 
 
 def _log_uniform(rng: np.random.Generator, lo: float, hi: float, size: int) -> np.ndarray:
-    return 10.0 ** rng.uniform(lo, hi, size)
+    return portable.pow10(rng.uniform(lo, hi, size))
 
 
 def _pick(families: np.ndarray, variants: list[np.ndarray]) -> np.ndarray:

@@ -1,6 +1,8 @@
 """The verification report: a terminal table (rich) and a JSON document (written atomically).
 
-The JSON holds no timings or dates, so the same seed gives byte-identical reports.
+The JSON holds no timings or dates, and every number in it follows the one rounding rule of
+:mod:`proofs_check.stable`, so the same seed gives byte-identical reports on any machine once the
+``machine_dependent`` entries (float-noise counts, solver accuracies) are set aside.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from rich.table import Table
 
 from proofs_check.atomic import write_json_atomic
 from proofs_check.evidence import Evidence
+from proofs_check.stable import stable_slack
 
 SCHEMA_VERSION = 1
 
@@ -22,7 +25,7 @@ def format_slack(value: float | None) -> str:
         return "-"
     if value == float("inf"):
         return "inf"
-    return f"{value:+.2e}"
+    return f"{stable_slack(value):+.2e}"
 
 
 def adversary_slack(ev: Evidence) -> str:
@@ -78,10 +81,13 @@ def notes(results: list[Evidence]) -> list[str]:
             )
         if ev.float_noise:
             parts.append(
-                f"{ev.float_noise} float64 violation(s) not confirmed in ball arithmetic (float noise)"
+                f"{ev.float_noise} float64 violation(s) not confirmed in ball arithmetic "
+                "(float noise; the count is machine-dependent)"
             )
         if ev.uncertified_violations:
-            parts.append(f"{ev.uncertified_violations} float64 violation(s) not escalated")
+            parts.append(
+                f"{ev.uncertified_violations} float64 violation(s) not escalated (machine-dependent)"
+            )
         if ev.detail:
             parts.append(ev.detail)
         adv = getattr(ev, "adversary", None) or {}

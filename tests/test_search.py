@@ -248,7 +248,9 @@ def test_verify_phase_is_deterministic_and_reports_the_adversary():
         second, sort_keys=True, default=str
     )
     theorem, control = first
-    assert theorem["verdict"] == "HOLDS" and theorem["adversary"]["worst_slack"] >= -1e-12
+    reached = theorem["machine_dependent"]["adversary_worst_slack"]
+    assert theorem["verdict"] == "HOLDS" and reached >= -1e-12
+    assert "worst_slack" not in theorem["adversary"]  # trajectory-dependent: machine_dependent
     assert control["verdict"] == "REFUTED" and control["adversary"] is None  # random refuted it
     assert theorem["adversary"]["shape"] == [3, 2]
 

@@ -13,7 +13,8 @@ at least ``1e-7`` relative), propagated through the relation to first order. A s
 converge, on an instance that meets the hypotheses, makes the verdict ERROR: it is never evidence.
 
 Rigorous phase. Beyond-tolerance violations are escalated: the solver's ``W`` becomes a rational
-``U V^T`` proven feasible in ball arithmetic with ``||W||_* <= (||U||_F^2 + ||V||_F^2)/2`` exactly,
+``W`` on a coarse grid, proven feasible in ball arithmetic, with ``||W||_* <= (tr A + tr B)/2`` for
+rational ``A, B`` making ``[[A, W], [W^T, B]]`` provably positive definite,
 so the cost lies in the ball ``[0, that bound]``; every other observable is evaluated exactly or as a
 proven ball (exact minimum-norm points for ``gamma_u, gamma_v``, an ``LDL^T``-certified enclosure of
 ``sigma_max(X~)^2``), and :func:`proofs_check.certify.certify_relations` decides. This proves
@@ -41,9 +42,10 @@ from proofs_check.checks.engine import sympy_relations_of
 from proofs_check.evidence import Counterexample, Evidence
 from proofs_check.instances import TOKEN_FAMILIES, rng_for, sample_eps, sample_tokens
 from proofs_check.observables.costs import (
+    GAP_TOLERANCE,
     CostResult,
     RowConstraint,
-    certify_feasible_factorisation,
+    certify_cost_upper_bound,
     diag_cost,
     diagonal_margin_lp,
     diagonal_rows,
@@ -52,6 +54,8 @@ from proofs_check.observables.costs import (
     sink_rows,
 )
 from proofs_check.observables.geometry import exact_min_norm_point, hull_distance, vertex_points
+from proofs_check.perturb import perturb_host
+from proofs_check.stable import MACHINE_KEY, canonical_worst, stable_float
 from theory import costs as T4
 from theory.core import Kind, Statement, verify_steps
 
@@ -149,10 +153,10 @@ def token_geometry(X: np.ndarray, s: int, causal: bool) -> dict[str, Any]:
     return {
         "gamma_u": gu,
         "gamma_v": gv,
-        "sink_pair_min": min(norms[i] * to_sink[j] for i, j in pairs),
-        "sigma_max_sq": float(np.linalg.norm(centred, 2) ** 2),
-        "pair_dist_min_sq": float(np.min(dist_sq[off])),
-        "g": float(np.min((np.diag(gram)[:, None] - gram)[off])),
+        "sink_pair_min": perturb_host(float(min(norms[i] * to_sink[j] for i, j in pairs))),
+        "sigma_max_sq": perturb_host(float(np.linalg.norm(centred, 2) ** 2)),
+        "pair_dist_min_sq": perturb_host(float(np.min(dist_sq[off]))),
+        "g": perturb_host(float(np.min((np.diag(gram)[:, None] - gram)[off]))),
         "n": n,
         "d": d,
         "sink_exists": bool(sink_exists),
@@ -431,7 +435,7 @@ class CostCheck:
         labels = Counter(inst.label for inst, m in zip(pool, met, strict=True) if m)
         ev.families = sorted(labels)
         ev.extra["family_counts"] = dict(sorted(labels.items()))
-        ev.extra["solver"] = _solver_summary(results)
+        ev.machine["solver"] = _solver_summary(results)
         if failures:
             ev.error = (
                 f"{len(failures)} conic solve(s) did not converge on instances meeting the hypotheses "
@@ -456,12 +460,12 @@ class CostCheck:
             for b in np.flatnonzero(mask & out.beyond):
                 candidates.append((float(out.slack[b]), int(b), rel, given))
         ev.worst_slack = worst if math.isfinite(worst) else None
-        ev.extra["within_solver_tolerance"] = within
+        ev.machine["within_solver_tolerance"] = within
         ev.detail = (
             "costs are the conic solver's optima (W repaired to float feasibility); a relation counts "
             "as violated only beyond 10 x (|duality gap| + |primal - dual objective| + "
-            "|objective - ||W||_*|), at least 1e-7 relative, propagated to first order; "
-            f"{within} nominal violation(s) within that tolerance"
+            "|objective - ||W||_*|), at least 1e-7 relative, propagated to first order (how many "
+            f"nominal violations fell within that tolerance depends on the machine: {MACHINE_KEY})"
         )
         if notes:
             ev.detail += "; VACUOUS part: " + "; ".join(notes)
@@ -491,13 +495,15 @@ class CostCheck:
         hyps: list[sp.Rel],
         candidates: list[tuple[float, int, sp.Rel, tuple[sp.Rel, ...]]],
     ) -> None:
-        candidates.sort(key=lambda t: t[0])
+        # canonical: slacks tied up to rounding go by instance index (then conclusion order)
+        drawn = canonical_worst(list(enumerate(candidates)), lambda t: t[1][0], lambda t: t[0])
+        candidates = [c for _, c in drawn]
         for _slack, b, rel, given in candidates[: self.max_certify]:
             programs = self.programs(pool[b])
             cert = certify_cost_relation(pool[b], programs, hyps + list(given), rel, results, b)
             if not cert.certified:
                 ev.float_noise += 1
-                ev.extra.setdefault("not_certified", []).append(cert.note)
+                ev.machine.setdefault("not_certified", []).append(cert.note)
             else:
                 inst = pool[b]
                 ev.counterexample = Counterexample(
@@ -559,7 +565,7 @@ def certify_cost_relation(
         if res is None or res.W is None:
             return Certificate("not certified", False, None, "", "", note=f"no solution for {name}")
         rows = program_rows(inst, programs[name])
-        fac = certify_feasible_factorisation(inst.X, res.W, rows, inst.eps)
+        fac = certify_cost_upper_bound(inst.X, res.W, rows, inst.eps)
         if fac is None:
             return Certificate(
                 "not certified",
@@ -571,8 +577,8 @@ def certify_cost_relation(
             )
         uppers[name] = fac.nuclear_upper
         notes.append(
-            f"{name} ({programs[name]} program, {len(rows)} rows) <= {float(fac.nuclear_upper):.12g}: {fac.method} "
-            f"(rank {fac.rank}, boost {fac.boost:g}, worst row {fac.worst_row_ball} at {fac.precision_bits} bits)"
+            f"{name} ({programs[name]} program, {len(rows)} rows) <= {fac.nuclear_upper} (~{stable_float(float(fac.nuclear_upper))}): {fac.method} "
+            f"(grid 2^-{fac.grid_bits} of the largest entry, boost {fac.boost:g}, worst row {fac.worst_row_ball} at {fac.precision_bits} bits)"
         )
     try:
         exact = exact_geometry(inst)
@@ -655,7 +661,7 @@ class SinkNeverDearerControl:
                 )
             else:
                 ev.float_noise += 1
-                ev.extra.setdefault("not_certified", []).append(cert.note)
+                ev.machine.setdefault("not_certified", []).append(cert.note)
         ev.families = sorted(labels)
         ev.extra["family_counts"] = dict(sorted(labels.items()))
         return ev
@@ -683,9 +689,7 @@ class SinkNeverDearerControl:
             return Certificate(
                 "not certified", False, None, "", "", note=f"diagonal solve: {diag.status}"
             )
-        fac = certify_feasible_factorisation(
-            inst.X, diag.W, diagonal_rows(inst.X.shape[0]), inst.eps
-        )
+        fac = certify_cost_upper_bound(inst.X, diag.W, diagonal_rows(inst.X.shape[0]), inst.eps)
         if fac is None:
             return Certificate(
                 "not certified", False, None, "", "", note="no feasible diagonal W proven"
@@ -699,9 +703,12 @@ class SinkNeverDearerControl:
             f"c_sink = +inf for every s: sum_i lambda_i x_i = 0 exactly with lambda = ({weights}), so "
             "for every W, s and j != s, sum_i lambda_i (s_is - s_ij) = 0 and some row has a margin <= 0, "
             f"i.e. A_is <= 1/2 < 1 - eps (T1.a): no W is feasible. c_diag <= {fac.nuclear_upper} "
-            f"(~{float(fac.nuclear_upper):.6g}) < inf: {fac.method}; worst row {fac.worst_row_ball}",
+            f"(~{stable_float(float(fac.nuclear_upper))}) < inf: {fac.method}; worst row {fac.worst_row_ball}",
             {"rows pairwise distinct": "exact", "eps < 1/2": f"eps = {Fraction(inst.eps)}"},
-            note=f"solver c_diag = {diag.value:.10g} (duality gap {diag.duality_gap:.2e})",
+            note=(
+                f"solver c_diag ~ {stable_float(diag.value)} (converged: relative duality gap "
+                f"<= {GAP_TOLERANCE:g})"
+            ),
         )
 
 

@@ -28,6 +28,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from proofs_check import portable
 from proofs_check.checks.engine import Instance, RelationCheck
 from proofs_check.instances import TOKEN_FAMILIES, choose, sample_eps, sample_tokens
 from proofs_check.observables.costs import EigenEnclosure, eigenvalue_enclosure
@@ -233,12 +234,12 @@ def dense_stack_observables(inst: Instance, ops: Any) -> dict[str, Any]:
 
 
 def _log_uniform(rng: np.random.Generator, lo: float, hi: float, size: Any) -> np.ndarray:
-    return 10.0 ** rng.uniform(lo, hi, size)
+    return portable.pow10(rng.uniform(lo, hi, size))
 
 
 def _softmax_np(S: np.ndarray) -> np.ndarray:
     S = S - S.max(axis=-1, keepdims=True)
-    E = np.exp(S)
+    E = portable.exp(S)
     return E / E.sum(axis=-1, keepdims=True)
 
 
@@ -250,7 +251,7 @@ def _value_maps(rng: np.random.Generator, B: int, L: int, d: int) -> tuple[np.nd
     """``W_V`` per layer: Gaussian, ``I + W_V`` near-singular, orthogonal, contractive."""
     G = rng.standard_normal((B, L, d, d)) / np.sqrt(d)
     scale = _log_uniform(rng, -1.5, 0.5, (B, L))[:, :, None, None]
-    Q, _ = np.linalg.qr(rng.standard_normal((B, L, d, d)))
+    Q = portable.settle(np.linalg.qr(rng.standard_normal((B, L, d, d)))[0])  # LAPACK: settle
     eye = np.eye(d)
     delta = _log_uniform(rng, -4.0, -1.0, (B, L))[:, :, None, None]
     kind = rng.integers(0, len(VALUE_FAMILIES), (B, L))
@@ -299,7 +300,7 @@ class SinkStackSampler:
             gv = np.where(keep[:, :, 0], gaps, np.inf).min(axis=1)
             ok = (gu > 0) & (gv > 0) & ~plain[:, layer]
             eps = target[:, layer]
-            c = np.log((n - 1) * (1 - eps) / eps) / np.where(ok, gu * gv, 1.0)
+            c = portable.log((n - 1) * (1 - eps) / eps) / np.where(ok, gu * gv, 1.0)
             W = np.where(
                 ok[:, None, None], c[:, None, None] * u[:, :, None] * v[:, None, :], G[:, layer]
             )
@@ -335,7 +336,7 @@ class DiagonalStackSampler:
             eps = target[:, layer]
             c = np.where(
                 g > 0,
-                np.log(max(n - 1, 1) * (1 - eps) / eps) / np.where(g > 0, g, 1.0),
+                portable.log(max(n - 1, 1) * (1 - eps) / eps) / np.where(g > 0, g, 1.0),
                 fallback[:, layer],
             )
             W = c[:, None, None] * (

@@ -28,6 +28,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from proofs_check import portable
 from proofs_check.backend import JAX, as_float_array, to_arb_array
 from proofs_check.checks.engine import Instance, _WithOps
 from proofs_check.checks.smoothing import RoundingAwareRelationCheck
@@ -40,6 +41,7 @@ from proofs_check.instances import (
     sample_tokens,
 )
 from proofs_check.observables.attention import causal_mask, scores
+from proofs_check.stable import MACHINE_KEY, decade_bound
 from theory import diagonal as T5
 
 OUTPUT_SHAPES = ((2, 1), (3, 2), (4, 3), (8, 8), (16, 4), (32, 16), (64, 64))
@@ -57,13 +59,13 @@ SPECTRAL_SLACK = 1e-9  # mu = sigma_max^2 (1 + SPECTRAL_SLACK): the certified up
 
 
 def _log_uniform(rng: np.random.Generator, lo: float, hi: float, size: Any) -> np.ndarray:
-    return 10.0 ** rng.uniform(lo, hi, size)
+    return portable.pow10(rng.uniform(lo, hi, size))
 
 
 def _softmax_np(S: np.ndarray, mask: np.ndarray) -> np.ndarray:
     S = np.where(mask, S, -np.inf)
     S = S - S.max(axis=-1, keepdims=True)
-    E = np.exp(S)
+    E = portable.exp(S)
     return E / E.sum(axis=-1, keepdims=True)
 
 
@@ -385,11 +387,11 @@ class JacobianAgreementCheck(RoundingAwareRelationCheck):
         ev = super().run(seed, samples)
         relative = max((w[0] for w in self._worst), default=math.nan)
         to_terms = max((w[1] for w in self._worst), default=math.nan)
-        ev.extra["worst_relative_error"] = relative
-        ev.extra["worst_error_relative_to_terms"] = to_terms
+        ev.machine["worst_relative_error"] = relative
+        ev.machine["worst_error_relative_to_terms"] = to_terms
         ev.detail = (
-            f"closed form vs autodiff, worst Frobenius error: {to_terms:.3g} relative to the terms' "
-            f"size, {relative:.3g} relative to ||J||_F"
+            f"closed form vs autodiff, worst Frobenius error: {decade_bound(to_terms)} relative to "
+            f"the terms' size, {decade_bound(relative)} relative to ||J||_F (values: {MACHINE_KEY})"
         )
         return ev
 

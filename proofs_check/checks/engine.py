@@ -30,18 +30,22 @@ import jax.numpy as jnp
 import numpy as np
 import sympy as sp
 
+from proofs_check import portable
 from proofs_check.backend import ARB, JAX, to_arb_array, to_fraction_array
 from proofs_check.certify import Certificate, certify_relations
 from proofs_check.evidence import Counterexample, Evidence
 from proofs_check.instances import rng_for
+from proofs_check.perturb import perturb_host, perturbed_observables
+from proofs_check.stable import canonical_worst
 from theory.core import Kind, Statement, verify_steps
 
 EQ_TOL = 1e-10  # relative tolerance for an equation to count as holding in float64
 NOISE_TOL = (
     1e-9  # float violations smaller than this (relative) are presumed rounding when not escalated
 )
+PREPARED_BITS = 36  # significant bits kept of a solver output (``RelationCheck.prepared``)
 CLEAR = 0.1  # a violation this large (scale-free) is far from any rounding question
-ROUNDING_LEVEL_VIOLATIONS = "rounding_level_violations"  # the ``extra`` key of the count
+ROUNDING_LEVEL_VIOLATIONS = "rounding_level_violations"  # the ``machine`` key of the count
 
 Instance = dict[str, Any]
 # a float64 violation that may be escalated: (slack, instance, case, family, (n, d))
@@ -110,7 +114,7 @@ class RelationCheck:
     every one, worst slack first (at most ``max_certify``):
 
     * ``rounding_floor``: a violation whose scale-free slack lies in ``[-rounding_floor, 0]`` is
-      counted in ``extra["rounding_level_violations"]`` and not escalated. A bound that holds with
+      counted in ``machine["rounding_level_violations"]`` and not escalated. A bound that holds with
       equality on a whole family (``W = 0``, equal values, ...) comes out violated by a relative
       ``1e-16`` on about half of those cases; ball arithmetic can never certify an exact equality
       as violated, so each such escalation costs every precision of the certifier and ends as
@@ -153,7 +157,7 @@ class RelationCheck:
                     f"{self.statement.id}: the sampler produced a NaN or infinite {k!r}"
                 )
         if self.prepare is not None:
-            rows = [self.prepare(_take(batch, b)) for b in range(_batch_size(batch))]
+            rows = [self.prepared(_take(batch, b)) for b in range(_batch_size(batch))]
             for name in rows[0]:
                 batch[name] = np.array([r[name] for r in rows])
         out = jax.device_get(self._compiled_evaluate(batch))
@@ -169,6 +173,23 @@ class RelationCheck:
         if self.worst_case_per_instance:
             out["case_violated"] = _worst_case_only(out["case_violated"], out["case_slack"])
         return out
+
+    def prepared(self, inst: Instance) -> dict[str, Any]:
+        """``prepare(inst)`` (solver outputs for one instance), as every phase must see them.
+
+        Some of these values become part of the instance that is certified and reported (T3's
+        witness probes; ``prepare_exact`` recomputes others exactly): every float is settled onto
+        :data:`PREPARED_BITS` significant bits (:func:`proofs_check.portable.settle`), so that a
+        solver's or LAPACK's last bits, which differ between machines, do not change the
+        counterexample. 36 bits keep a relative ``1.5e-11``: well inside :data:`EQ_TOL`.
+        """
+        if self.prepare is None:
+            return {}
+        out = {k: perturb_host(np.asarray(v)) for k, v in self.prepare(inst).items()}
+        return {
+            k: portable.settle(v, PREPARED_BITS) if v.dtype.kind == "f" else v
+            for k, v in out.items()
+        }
 
     @cached_property
     def _compiled_evaluate(self) -> Callable[[Instance], dict[str, Any]]:
@@ -215,6 +236,7 @@ class RelationCheck:
         worst = math.inf
         for idx, (n, d) in enumerate(self.shapes):
             batch = self.sample(rng_for(seed, st.id, idx), n, d, per_shape)
+            drawn = tuple(batch)  # the instance itself; ``prepare`` adds solver outputs to it
             out = self.evaluate(batch)
             met_inst = np.any(out["met"], axis=1)
             ev.tried += per_shape
@@ -227,7 +249,9 @@ class RelationCheck:
                 if met_inst[b]:
                     families[self.family_label(_take(out["batch"], b))] += 1
             for b, k in bad:
-                inst = _take(out["batch"], int(b))
+                # a counterexample holds only what was drawn: solver outputs (float, machine-
+                # dependent) are recomputed exactly by ``prepare_exact`` when it is certified
+                inst = _take({key: out["batch"][key] for key in drawn}, int(b))
                 candidates.append(
                     (float(case_slack[b, k]), inst, int(k), self.family_label(inst), (n, d))
                 )
@@ -277,7 +301,7 @@ class RelationCheck:
         """Send float64 violations to ball arithmetic, as ``rounding_floor`` and ``prefer_small`` say."""
         if self.rounding_floor > 0:
             resolved = [c for c in candidates if c[0] < -self.rounding_floor]
-            ev.extra[ROUNDING_LEVEL_VIOLATIONS] = len(candidates) - len(resolved)
+            ev.machine[ROUNDING_LEVEL_VIOLATIONS] = len(candidates) - len(resolved)
             candidates = resolved
         clear = [c for c in candidates if c[0] < -CLEAR] if self.prefer_small else []
         if clear:
@@ -289,8 +313,14 @@ class RelationCheck:
         self._certify_worst(ev, candidates)
 
     def _certify_worst(self, ev: Evidence, candidates: list[Candidate]) -> None:
-        """Certify the ``max_certify`` worst candidates until one is certified; count the rest."""
-        candidates.sort(key=lambda t: t[0])
+        """Certify the ``max_certify`` worst candidates until one is certified; count the rest.
+
+        "Worst" is canonical (:func:`proofs_check.stable.canonical_worst`): candidates whose
+        slacks tie up to rounding are taken in the order they were drawn (shape, instance, case),
+        so the counterexample reported does not depend on the machine's last bits.
+        """
+        drawn = canonical_worst(list(enumerate(candidates)), lambda t: t[1][0], lambda t: t[0])
+        candidates[:] = [c for _, c in drawn]
         for _slack, inst, case, family, shape in candidates[: self.max_certify]:
             cert = self.certify(inst, case)
             if cert.certified:
@@ -314,7 +344,7 @@ class _WithOps:
     observables: Callable[[Instance, Any], dict[str, Any]]
 
     def __call__(self, inst: Instance) -> dict[str, Any]:
-        return self.observables(inst, JAX)
+        return perturbed_observables(self.observables, inst, JAX)
 
 
 def _per_case(v: jax.Array) -> jax.Array:

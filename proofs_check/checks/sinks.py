@@ -17,6 +17,7 @@ from typing import Any
 import flint
 import numpy as np
 
+from proofs_check import portable
 from proofs_check.certify import Certificate
 from proofs_check.checks.engine import Instance, RelationCheck, _take, theory_value
 from proofs_check.evidence import Counterexample, Evidence
@@ -82,7 +83,7 @@ class AttentionSampler:
                 m_min = diffs.min(axis=(1, 2))
                 inside = 1.0 + _log10_uniform(rng, -6.0, -1.0, batch)
                 tight = np.clip(
-                    inside / (1.0 + np.exp(np.clip(m_min, -700, 700))), 1e-12, 1 - 1e-12
+                    inside / (1.0 + portable.exp(np.clip(m_min, -700, 700))), 1e-12, 1 - 1e-12
                 )
                 eps = np.where(rng.random(batch) < 0.7, tight, eps)
             inst["eps"] = eps
@@ -90,7 +91,7 @@ class AttentionSampler:
 
 
 def _log10_uniform(rng: np.random.Generator, lo: float, hi: float, size: int) -> np.ndarray:
-    return 10.0 ** rng.uniform(lo, hi, size)
+    return portable.pow10(rng.uniform(lo, hi, size))
 
 
 def attention_family(inst: Instance) -> str:
@@ -224,7 +225,7 @@ def _softmax_np(S: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     if mask is not None:
         S = np.where(mask, S, -np.inf)
     S = S - S.max(axis=1, keepdims=True)
-    E = np.exp(S)
+    E = portable.exp(S)
     return E / E.sum(axis=1, keepdims=True)
 
 

@@ -32,6 +32,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from proofs_check import portable
 from proofs_check.backend import ARB, JAX, to_arb_array, to_fraction_array
 from proofs_check.certify import Certificate, certify_relations
 from proofs_check.checks.engine import (
@@ -73,6 +74,8 @@ from proofs_check.observables.smoothing import (
     uniform_margin,
     uniform_witness,
 )
+from proofs_check.perturb import perturb_host
+from proofs_check.stable import MACHINE_KEY, stable_text, tied
 from theory import smoothing as T3
 from theory.core import verify_steps
 
@@ -106,19 +109,19 @@ def _softmax_rows(S: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     if mask is not None:
         S = np.where(mask, S, -np.inf)
     S = S - S.max(axis=-1, keepdims=True)
-    E = np.exp(S)
+    E = portable.exp(S)
     return E / E.sum(axis=-1, keepdims=True)
 
 
 def _dirichlet_rows(rng: np.random.Generator, batch: int, n: int) -> np.ndarray:
-    concentration = 10.0 ** rng.uniform(-1.3, 1.0, batch)[:, None, None]
+    concentration = portable.pow10(rng.uniform(-1.3, 1.0, batch))[:, None, None]
     G = rng.gamma(np.broadcast_to(concentration, (batch, n, n)))
     G = np.maximum(G, 1e-300)
     return G / G.sum(axis=-1, keepdims=True)
 
 
 def _log_uniform(rng: np.random.Generator, lo: float, hi: float, size: Any) -> np.ndarray:
-    return 10.0 ** rng.uniform(lo, hi, size)
+    return portable.pow10(rng.uniform(lo, hi, size))
 
 
 def _targets(rng: np.random.Generator, kinds: np.ndarray, s: np.ndarray, n: int) -> np.ndarray:
@@ -251,9 +254,9 @@ def condition_favouring_values(
     centred_X = X - X.mean(axis=1, keepdims=True)
     M = np.where(frozen, 0.0, B - A)
     M = np.where(np.abs(M) < 1e-150, 0.0, M)  # no subnormals in the SVD (they make it crawl)
-    V = np.linalg.pinv(M, rcond=1e-6) @ centred_X
+    V = portable.settle(np.linalg.pinv(M, rcond=1e-6) @ centred_X)  # LAPACK: settle its bits
     size = np.linalg.norm(M @ V, axis=(1, 2), keepdims=True) + 1e-300
-    target = 10.0 ** rng.uniform(-3.0, 0.0, (X.shape[0], 1, 1)) * np.linalg.norm(
+    target = portable.pow10(rng.uniform(-3.0, 0.0, (X.shape[0], 1, 1))) * np.linalg.norm(
         centred_X, axis=(1, 2), keepdims=True
     )
     with np.errstate(over="ignore", invalid="ignore"):
@@ -479,7 +482,7 @@ class RoundingAwareRelationCheck(RelationCheck):
 
     A float64 violation whose scale-free slack lies in ``[-ROUNDING, 0]`` (a bound met with
     equality, computed two ways) cannot be a counterexample that float64 resolves: it is counted in
-    ``extra["rounding_level_violations"]`` instead of being sent to ball arithmetic, where it would
+    ``machine["rounding_level_violations"]`` instead of being sent to ball arithmetic, where it would
     only come back uncertified (``rounding_floor``). Larger violations are escalated as usual, only
     the worst case of each instance (``worst_case_per_instance``). Both options, and
     ``prefer_small`` (for controls), are :class:`RelationCheck`'s.
@@ -514,7 +517,7 @@ class TwoSidedCheck(SmoothingRelationCheck):
     Every instance meets exactly one side; each side must be met by ``min_per_side`` instances or
     the verdict is VACUOUS. A float64 violation whose size is below ``ROUNDING`` times the instance's
     ``rounding_scale`` (a margin within rounding of 0, a decrease below float resolution) is
-    within rounding: counted in ``extra["rounding_level_violations"]`` (per instance, with those
+    within rounding: counted in ``machine["rounding_level_violations"]`` (per instance, with those
     the relative ``rounding_floor`` leaves out) and not escalated; every larger one is escalated to
     ball arithmetic exactly like :class:`RelationCheck` does (the conclusion's ``given`` is then a
     hypothesis to prove).
@@ -588,15 +591,15 @@ class TwoSidedCheck(SmoothingRelationCheck):
         if self.side_breakdown is not None:
             ev.extra["sides_by_kind"] = dict(sorted(breakdown.items()))
         self._escalate(ev, candidates)
-        rounding_level += ev.extra.get(ROUNDING_LEVEL_VIOLATIONS, 0)
-        ev.extra[ROUNDING_LEVEL_VIOLATIONS] = rounding_level
+        rounding_level += ev.machine.get(ROUNDING_LEVEL_VIOLATIONS, 0)
+        ev.machine[ROUNDING_LEVEL_VIOLATIONS] = rounding_level
         ev.detail = ", ".join(
             f"{name}: {int(c)} instances"
             for name, c in zip(self.side_names, side_counts, strict=True)
         )
         ev.detail += (
-            f"; {rounding_level} instance(s) with a float64 violation within rounding "
-            f"({ROUNDING:g} x the instance's scale; not escalated)"
+            f"; float64 violations within rounding ({ROUNDING:g} x the instance's scale) are not "
+            f"escalated (their count depends on the machine: {MACHINE_KEY})"
         )
         if side_counts.min() < self.min_per_side:
             ev.met = min(ev.met, ev.min_met - 1)  # one direction barely exercised: VACUOUS
@@ -733,6 +736,9 @@ def _ascend(params: dict[str, jax.Array], steps: int) -> tuple[dict[str, jax.Arr
     return params, trace
 
 
+ADVERSARIAL_KIND = "psd_symmetric (adversarial)"
+
+
 @dataclass(frozen=True)
 class TemperatureExploration:
     """E3: is ``mu(X + softmax(beta S) V)`` non-decreasing in ``beta`` for diagonal-dominant ``S``?
@@ -772,7 +778,7 @@ class TemperatureExploration:
             S = diagonal_dominant_scores(rng, X)
             vk = choose(rng, tuple(range(len(E3_VALUE_KINDS))), per_shape)
             V = temperature_values(rng, vk, X)
-            grid = np.asarray(_grid_batch(X, S, V, betas))
+            grid = perturb_host(np.asarray(_grid_batch(X, S, V, betas)))
             drops = resolved_relative_drops(grid, X, V)
             ev.tried += per_shape
             ev.met += per_shape
@@ -794,19 +800,25 @@ class TemperatureExploration:
                     found[kind] = (float(drops[b, k]), inst, (n, d))
         adversarial, best = self._adversarial(seed)
         if best is not None:
-            found["psd_symmetric (adversarial)"] = best
+            found[ADVERSARIAL_KIND] = best
         certificates = {}
         rank = {k: i for i, k in enumerate(E3_REPORT_ORDER)}
         for kind, (drop, inst, shape) in sorted(found.items(), key=lambda t: rank.get(t[0], 9)):
             cert = certify_temperature_drop(inst)
-            certificates[kind] = {
+            entry = {
                 "relative_drop": drop,
                 "shape": list(shape),
                 "beta_low": float(inst["beta_low"]),
                 "beta_high": float(inst["beta_high"]),
                 "certified": cert.certified,
-                "certificate": cert.summary(),
             }
+            if kind == ADVERSARIAL_KIND:
+                # the adversarial witness ends where its (chaotic) trajectory did: the digits of
+                # its certificate are this machine's; a random-phase witness is the same anywhere
+                ev.machine.setdefault("certificates", {})[kind] = cert.summary()
+            else:
+                entry["certificate"] = cert.summary()
+            certificates[kind] = entry
             if cert.certified and ev.counterexample is None:
                 ev.counterexample = Counterexample(
                     st.id, _json_instance(inst), 0, kind, shape, cert
@@ -819,8 +831,8 @@ class TemperatureExploration:
             "beta_grid": list(BETA_GRID),
             "adversarial": adversarial,
             "clearest_decreases": certificates,
-            "seconds": round(time.perf_counter() - start, 2),
         }
+        ev.machine["seconds"] = round(time.perf_counter() - start, 2)
         ev.detail = _temperature_finding(counts, adversarial, certificates)
         return ev
 
@@ -834,10 +846,14 @@ class TemperatureExploration:
             rng = rng_for(seed, self.statement.id + "/adversarial", idx)
             params = jax.tree_util.tree_map(jnp.asarray, _adversarial_params(rng, n, d, starts))
             params, _ = _ascend(params, self.adversarial_steps)
-            instances = jax.tree_util.tree_map(np.asarray, jax.vmap(_adversarial_instance)(params))
+            instances = jax.tree_util.tree_map(
+                lambda a: perturb_host(np.asarray(a)), jax.vmap(_adversarial_instance)(params)
+            )
             grid = np.stack(
                 [
-                    np.asarray(_grid_batch(instances["X"], instances["S"], instances["V"], b))[:, 0]
+                    perturb_host(
+                        np.asarray(_grid_batch(instances["X"], instances["S"], instances["V"], b))
+                    )[:, 0]
                     for b in (instances["beta_low"], instances["beta_high"])
                 ],
                 axis=1,
@@ -881,7 +897,7 @@ def _better_witness(
         return drop >= CERTIFIABLE_DROP
     if drop >= CERTIFIABLE_DROP and shape != best_shape:
         return shape[0] * shape[1] < best_shape[0] * best_shape[1]
-    return drop > best_drop
+    return drop > best_drop and not tied(drop, best_drop)  # a tie keeps the earlier instance
 
 
 def certify_temperature_drop(inst: Instance) -> Certificate:
@@ -918,7 +934,7 @@ def _temperature_finding(
         head = f"no violation in {total} instances and {steps} adversarial steps"
     with_drop = ", ".join(f"{k} {c[1]}/{c[0]}" for k, c in counts.items())
     shapes = "; ".join(
-        f"n={s['shape'][0]}: best {s['best_relative_drop']:.3g} "
+        f"n={s['shape'][0]}: best {stable_text(s['best_relative_drop'])} "
         f"({s['starts_with_a_decrease']}/{adversarial['starts_per_shape']} starts)"
         for s in adversarial["per_shape"]
     )

@@ -34,6 +34,7 @@ import jax.numpy as jnp
 import numpy as np
 import sympy as sp
 
+from proofs_check import portable
 from proofs_check.backend import JAX
 from proofs_check.checks.engine import (
     Instance,
@@ -55,6 +56,7 @@ from proofs_check.instances import (
 )
 from proofs_check.observables.attention import causal_mask, scores
 from proofs_check.observables.geometry import HullDistance, exact_min_norm_point, hull_distance
+from proofs_check.perturb import perturbed_observables
 from theory import switch as T2
 from theory.core import Statement
 
@@ -110,7 +112,7 @@ def sample_switch_values(
     offset = rng.standard_normal((B, 1, dv))
     offset = offset / np.linalg.norm(offset, axis=-1, keepdims=True)
     scale = np.sqrt(np.mean(V * V, axis=(1, 2), keepdims=True)) + 1.0
-    big = 10.0 ** rng.uniform(1.0, 2.0, (B, 1, 1))
+    big = portable.pow10(rng.uniform(1.0, 2.0, (B, 1, 1)))
     extra = {
         "equal_zero_sink": np.where(sink, 0.0, target),
         "offset": V + 3.0 * scale * offset,
@@ -157,8 +159,8 @@ def sample_eta(
     others = np.arange(n)[None, :] != s[:, None]
     R = np.where(others, np.linalg.norm(V, axis=-1), 0.0).max(axis=1)[:, None]
     m = _row_margins_np(X, W, s, causal)
-    cap = R * (n - 1) / (n - 1 + np.exp(np.clip(m, -700.0, 700.0)))
-    above = cap * (1.0 + 10.0 ** rng.uniform(-10.0, 0.0, (B, n)))
+    cap = R * (n - 1) / (n - 1 + portable.exp(np.clip(m, -700.0, 700.0)))
+    above = cap * (1.0 + portable.pow10(rng.uniform(-10.0, 0.0, (B, n))))
     uniform = R * rng.uniform(0.0, 1.0, (B, n))
     eta = np.where(rng.random((B, n)) < 0.75, above, uniform)
     eta = np.where((eta > 0) & (eta < R), eta, R * rng.uniform(0.01, 0.99, (B, n)))
@@ -477,7 +479,7 @@ def switch_check(
     half of those cases come out violated by a relative ``1e-16`` in float64. Ball arithmetic can
     never certify an exact equality as violated: each such escalation costs seven precisions of
     ball arithmetic and ends as float noise. Violations with relative slack in
-    ``[-ROUNDING_FLOOR, 0]`` are counted in ``extra["rounding_level_violations"]`` instead
+    ``[-ROUNDING_FLOOR, 0]`` are counted in ``machine["rounding_level_violations"]`` instead
     (``rounding_floor``); anything larger is escalated as usual (a genuine violation this small
     could not be told from rounding).
     """
@@ -504,7 +506,7 @@ def conclusion_slacks(
     meet its hypotheses (float64, the statement's own relations)."""
     batch = {k: np.asarray(v) for k, v in batch.items()}
     if check.prepare is not None:
-        rows = [check.prepare({k: v[b] for k, v in batch.items()}) for b in range(len(batch["s"]))]
+        rows = [check.prepared({k: v[b] for k, v in batch.items()}) for b in range(len(batch["s"]))]
         for name in rows[0]:
             batch[name] = np.array([r[name] for r in rows])
     slacks, masks = jax.device_get(_slack_program(check.statement, check.observables)(batch))
@@ -517,7 +519,7 @@ def _slack_program(statement: Statement, observables: Callable[..., Any]) -> Cal
     hyps, concls = sympy_relations_of(statement)
 
     def program(batch: Instance) -> tuple[list[Any], list[Any]]:
-        obs = jax.vmap(lambda inst: observables(inst, JAX))(batch)
+        obs = jax.vmap(lambda inst: perturbed_observables(observables, inst, JAX))(batch)
         shape = max((jnp.shape(v) for v in obs.values()), key=len)
         shape = (shape[0], 1) if len(shape) == 1 else shape
         env = {

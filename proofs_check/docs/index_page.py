@@ -124,7 +124,12 @@ its derivation, and its numeric evidence.
   {md.code("(lhs - rhs) / (|lhs| + |rhs|)")}, oriented so that a value ≥ 0 means the relation
   holds; "worst slack" is its minimum over every case that met the hypotheses. A theorem whose
   bound is attained shows 0. Values with magnitude below {NOISE_LEVEL:g} are rounding level and are
-  printed as "≈ 0"; every other measured number is printed to 4 significant digits.
+  printed as 0 too; every other measured number is printed to 4 significant digits. Both rules
+  make a page independent of the machine that generated it: float64 observables and solver
+  results differ between machines in their last bits, and no printed digit or choice (which
+  instance, which case) may depend on those bits. What does depend on them (how many
+  rounding-level violations a run saw, solver accuracies) is only in the JSON report, under
+  `machine_dependent`.
 - **Certified.** A counterexample counts only when it is proven. The instance is read as exact
   rationals (the binary64 numbers themselves) and the relation is evaluated in ball arithmetic
   (python-flint {md.code("arb")}), raising the working precision (53, 106, 212, ... bits) until

@@ -5,6 +5,8 @@ Layout of ``out_dir`` (``docs/`` by default):
 * ``index.md``, ``T1.md`` ... (one per claim present in ``theory/``), ``empirical.md`` (when
   ``empirical/empirical.json`` is there) — written by :func:`generate_docs`;
 * ``counterexamples/<id>.json`` — each certified counterexample, exact, for the pages to link;
+* ``report.json`` — the ``verify --json`` report of every run the pages show (without the
+  ``machine_dependent`` entries);
 * ``figures/`` — written by :func:`proofs_check.figures.make_figures` where that module exists;
 * ``empirical/`` — the real-model study's JSON and figures (an input: committed, never written here).
 
@@ -37,6 +39,8 @@ from proofs_check.docs.empirical_page import empirical_figures, empirical_page, 
 from proofs_check.docs.index_page import index_page
 from proofs_check.docs.markdown import math_damage
 from proofs_check.docs.mathtext import UnsafeLatex
+from proofs_check.report import SCHEMA_VERSION as REPORT_SCHEMA_VERSION
+from proofs_check.stable import first_difference, without_machine_dependent
 
 DEFAULT_OUT = Path("docs")
 DOCS_SEED = 0
@@ -45,6 +49,7 @@ SAMPLES_FOR: dict[str, int] = {}  # per-statement base counts, for checks too sl
 DOCS_ADVERSARY = True  # run verify's adversarial phase (proofs_check.search) after each check
 FIGURES_DIR = "figures"
 COUNTEREXAMPLES_DIR = "counterexamples"
+REPORT_FILE = "report.json"
 IMAGE_SUFFIXES = (".png", ".svg")
 
 Progress = Callable[[EvidenceRecord], None]
@@ -164,6 +169,7 @@ def render_site(
     if summary is not None:
         pages["empirical.md"] = empirical_page(summary, empirical_figures(out_dir))
     pages.update(_counterexample_files(claims, records))
+    pages[REPORT_FILE] = report_file(claims, records, seed)
     for name, content in pages.items():
         if name.endswith(".md"):
             damaged = math_damage(content)
@@ -187,10 +193,30 @@ def _counterexample_files(
     return out
 
 
+def report_file(claims: list[Claim], records: Mapping[str, EvidenceRecord], seed: int) -> str:
+    """``report.json``: the ``verify --json`` report of the runs the pages show, in page order.
+
+    Each statement's entry is what ``proofs-check verify ID --seed S --samples N --no-db --json``
+    writes for it (the page's reproduce command), with ``samples`` per statement (the docs escalate
+    some counts). The ``machine_dependent`` entries are left out: the file is compared byte for byte
+    with what any machine regenerates.
+    """
+    ordered = [records[s.id] for c in claims for s in c.statements if s.id in records]
+    payload = {
+        "schema_version": REPORT_SCHEMA_VERSION,
+        "seed": seed,
+        "samples": {r.statement_id: r.samples for r in ordered},
+        "all_as_expected": all(r.evidence["as_expected"] for r in ordered),
+        "statements": [without_machine_dependent(r.evidence) for r in ordered],
+    }
+    return json.dumps(payload, indent=1, sort_keys=True, default=str) + "\n"
+
+
 def generated_files_on_disk(out_dir: Path) -> list[str]:
-    """Files the generator owns: top-level pages and counterexample files."""
+    """Files the generator owns: top-level pages, the JSON report and counterexample files."""
     out_dir = Path(out_dir)
     found = [p.name for p in out_dir.glob("*.md")]
+    found += [REPORT_FILE] if (out_dir / REPORT_FILE).is_file() else []
     found += [
         f"{COUNTEREXAMPLES_DIR}/{p.name}" for p in (out_dir / COUNTEREXAMPLES_DIR).glob("*.json")
     ]
@@ -271,6 +297,8 @@ class DocsCheck:
 
     stale: list[str] = field(default_factory=list)  # relative paths, "(missing)"/"(orphan)" noted
     diffs: dict[str, str] = field(default_factory=dict)  # path -> unified diff (first lines)
+    # path -> (line number, line on disk, line generated) of the first difference
+    first_difference: dict[str, tuple[int, str, str]] = field(default_factory=dict)
 
 
 def compare_pages(out_dir: Path, pages: Mapping[str, str], diff_lines: int = 40) -> DocsCheck:
@@ -285,6 +313,9 @@ def compare_pages(out_dir: Path, pages: Mapping[str, str], diff_lines: int = 40)
         current = path.read_text(encoding="utf-8")
         if current != content:
             result.stale.append(name)
+            first = first_difference(current.splitlines(), content.splitlines())
+            if first is not None:
+                result.first_difference[name] = first
             diff = difflib.unified_diff(
                 current.splitlines(),
                 content.splitlines(),

@@ -18,12 +18,13 @@ suboptimality *and* its infeasibility. A solve that is not ``optimal``, cannot b
 relative gap exceeds :data:`GAP_TOLERANCE` has ``converged = False``: callers must not use it as
 evidence.
 
-Rigour. A solver's number is not a proof. :func:`certify_feasible_factorisation` turns a solver's
-``W`` into a *proven* upper bound on the cost: it factorises ``W ~ U V^T`` (rational ``U, V`` read
-exactly from floats), proves in ``arb`` ball arithmetic that ``W' = U V^T`` satisfies every row's
-constraint, and bounds ``||W'||_* <= (||U||_F^2 + ||V||_F^2) / 2`` exactly in rationals (the
-nuclear norm is the minimum of that expression over factorisations; equality at the balanced SVD
-factors, so the bound is tight). :func:`eigenvalue_enclosure` proves bounds on the extreme
+Rigour. A solver's number is not a proof. :func:`certify_cost_upper_bound` turns a solver's
+``W`` into a *proven* upper bound on the cost: it rounds ``W`` (slightly scaled up) onto a coarse
+rational grid, so that the certificate does not depend on the solver's last digits, proves in
+``arb`` ball arithmetic that this ``W'`` satisfies every row's constraint, and bounds
+``||W'||_* <= (tr A + tr B)/2`` with rational ``A, B`` for which ``[[A, W'], [W'^T, B]]`` is proven
+positive definite (the semidefinite characterisation of the nuclear norm; near-tight with
+``A ~ (W' W'^T)^{1/2}``, ``B ~ (W'^T W')^{1/2}``). :func:`eigenvalue_enclosure` proves bounds on the extreme
 eigenvalue of a rational symmetric matrix (exact leading minors for the definiteness side, an
 exact Rayleigh quotient for the other): this is how ``sigma_max(X~)`` or ``sigma_min(M)`` enter a
 certificate.
@@ -44,6 +45,7 @@ import sympy as sp
 
 from proofs_check.certify import PRECISIONS, precision
 from proofs_check.observables.geometry import halfspace_margin, vertex_margin
+from proofs_check.perturb import perturb_host
 from theory.symbols import log_odds_all
 
 GAP_TOLERANCE = 1e-4  # converged: (||W||_* of the repaired W - dual objective) / ||W||_* below this
@@ -230,7 +232,7 @@ def _run_solver(
         primal, dual = float(raw.obj_val), float(raw.obj_val_dual)
     else:
         primal, dual = float(raw["info"]["pobj"]), float(raw["info"]["dobj"])
-    return raw, str(problem.status), primal, dual
+    return raw, str(problem.status), perturb_host(primal), perturb_host(dual)
 
 
 _FINE_REFINEMENT = {
@@ -341,7 +343,7 @@ def solve_cost_program(X: np.ndarray, rows: list[RowConstraint], eps: float) -> 
         if W.value is None or status not in ("optimal", "optimal_inaccurate"):
             notes.append(f"{solver}: status {status}")
             continue
-        W_full = basis @ W.value @ basis.T / rho2
+        W_full = basis @ perturb_host(np.asarray(W.value, dtype=float)) @ basis.T / rho2
         result = _result(X, rows, eps, W_full, primal / rho2, dual / rho2, status, solver)
         if result.converged:
             return replace(result, note="; ".join(notes))
@@ -425,33 +427,45 @@ def rank_one_sink_bound(X: np.ndarray, s: int, eps: float) -> float:
 
 
 # ----------------------------------------------------------------------------------------------
-# Rigorous upper bounds: a feasible rational factorisation, proven in ball arithmetic
+# Rigorous upper bounds: a feasible rational W on a coarse grid, and a proven nuclear-norm bound
 # ----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FeasibleFactorisation:
-    r"""``W' = U V^T`` with rational ``U, V``; ``W'`` is proven to satisfy every row's constraint.
+GRID_LEVELS = (10, 14, 18, 22, 26, 30)  # bits below the largest entry, coarsest first
 
-    ``nuclear_upper = (||U||_F^2 + ||V||_F^2) / 2 >= ||W'||_*`` exactly (AM-GM on the factorisation:
-    ``||U V^T||_* <= ||U||_F ||V||_F <= (||U||_F^2 + ||V||_F^2)/2``). Hence the program's optimum is
-    ``<= nuclear_upper``: a rigorous upper bound on ``c_sink`` or ``c_diag``.
+
+@dataclass(frozen=True)
+class ProvenCostBound:
+    r"""A rational ``W`` proven feasible, with a proven bound ``||W||_* <= nuclear_upper``.
+
+    ``W`` is the solver's solution scaled by ``1 + boost`` and rounded onto the grid
+    ``2^(e - grid_bits)`` (``2^e`` just above its largest entry): a coarse grid first, so that a
+    change in the solver's last digits, from one machine to another, leaves ``W`` and every number
+    of the certificate unchanged. Feasibility: every row's ``sum_j e^{x_i^T W (x_j - x_t)} <
+    eps/(1-eps)`` is proven in ``arb``. The bound is the semidefinite characterisation of the nuclear
+    norm, ``||W||_* = min {(tr A + tr B)/2 : [[A, W], [W^T, B]] >= 0}``: rational ``A ~ (W W^T)^{1/2}``
+    and ``B ~ (W^T W)^{1/2}`` (canonical: unique square roots, whatever the SVD's choice of basis),
+    rounded onto a finer grid and lifted by ``delta I``, with the block matrix proven positive
+    definite exactly (Sylvester's criterion in rationals). So ``nuclear_upper = (tr A + tr B)/2``.
     """
 
-    U: np.ndarray  # (d, r) Fractions
-    V: np.ndarray  # (d, r) Fractions
+    W: np.ndarray  # (d, d) Fractions
+    A: np.ndarray  # (d, d) Fractions
+    B: np.ndarray  # (d, d) Fractions
     nuclear_upper: Fraction
     precision_bits: int
     worst_row_ball: str  # max over rows of sum_j e^{z_ij} - eps/(1-eps), proven < 0
     boost: float
-    rank: int
+    grid_bits: int
     method: str = (
-        "W' = U V^T with U, V rational; every row's sum_j exp(x_i^T W' (x_j - x_t)) <= eps/(1-eps) "
-        "proven in arb ball arithmetic; ||W'||_* <= (||U||_F^2 + ||V||_F^2)/2 exactly"
+        "W rational (the solver's W scaled and rounded onto a coarse grid); every row's "
+        "sum_j exp(x_i^T W (x_j - x_t)) <= eps/(1-eps) proven in arb ball arithmetic; "
+        "||W||_* <= (tr A + tr B)/2 with [[A, W], [W^T, B]] proven positive definite in rationals"
     )
 
-    def W(self) -> np.ndarray:
-        return _fraction_matmul(self.U, self.V.T)
+    @property
+    def rank(self) -> int:
+        return int(np.linalg.matrix_rank(np.vectorize(float, otypes=[float])(self.W)))
 
 
 def _fractions(a: np.ndarray) -> np.ndarray:
@@ -484,13 +498,40 @@ def _fraction_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return _from_fmpq_mat(_fmpq_mat(a) * _fmpq_mat(b))
 
 
-def _balanced_factors(W: np.ndarray, boost: float) -> tuple[np.ndarray, np.ndarray]:
-    """``U = P sqrt((1+boost) S)``, ``V = Q sqrt((1+boost) S)`` from ``W = P S Q^T`` (tiny ``S`` dropped)."""
-    P, S, Qt = np.linalg.svd(np.asarray(W, dtype=float))
-    threshold = 1e-13 * max(float(S[0]) if S.size else 0.0, 1e-300)
-    keep = threshold < S
-    root = np.sqrt((1.0 + boost) * S[keep])
-    return P[:, keep] * root, Qt[keep].T * root
+def grid_quantum(values: np.ndarray, bits: int) -> Fraction:
+    """``2^(e - bits)`` with ``2^e`` the least power of two above every ``|value|`` (1 if all are 0)."""
+    top = float(np.max(np.abs(values))) if np.size(values) else 0.0
+    if not math.isfinite(top) or top == 0.0:
+        return Fraction(1)
+    return Fraction(2) ** (math.frexp(top)[1] - bits)
+
+
+def round_to_grid(values: np.ndarray, quantum: Fraction) -> np.ndarray:
+    """Each entry rounded to the nearest multiple of ``quantum`` (exactly, ties to even)."""
+    arr = np.asarray(values, dtype=float)
+    out = np.empty(arr.shape, dtype=object)
+    for idx in np.ndindex(arr.shape):
+        out[idx] = round(Fraction(float(arr[idx])) / quantum) * quantum
+    return out
+
+
+def _psd_sqrt(G: np.ndarray) -> np.ndarray:
+    """The PSD square root of a symmetric PSD float matrix (eigenvalues clipped at 0)."""
+    w, Q = (perturb_host(a) for a in np.linalg.eigh((G + G.T) / 2))
+    return (Q * np.sqrt(np.clip(w, 0.0, None))) @ Q.T
+
+
+def _nuclear_bound(W_exact: np.ndarray, quantum: Fraction) -> tuple[np.ndarray, np.ndarray] | None:
+    """Rational ``A, B`` with ``[[A, W], [W^T, B]]`` proven positive definite (``None`` if not)."""
+    d = W_exact.shape[0]
+    Wf = np.vectorize(float, otypes=[float])(W_exact)  # exact: W's entries have few bits
+    fine = quantum / 256
+    delta = quantum / 2  # > d * fine / 2 for d <= 256: dominates the rounding of A and B
+    eye = np.eye(d, dtype=object) * delta
+    A = round_to_grid(_psd_sqrt(Wf @ Wf.T), fine) + eye
+    B = round_to_grid(_psd_sqrt(Wf.T @ Wf), fine) + eye
+    block = np.block([[A, W_exact], [W_exact.T, B]])
+    return (A, B) if is_positive_definite(block) else None
 
 
 def prove_rows_feasible(
@@ -527,30 +568,40 @@ def prove_rows_feasible(
     return False, PRECISIONS[-1], worst
 
 
-def certify_feasible_factorisation(
+def certify_cost_upper_bound(
     X: np.ndarray,
     W: np.ndarray,
     rows: list[RowConstraint],
     eps: float | Fraction,
-    boosts: tuple[float, ...] = (1e-7, 1e-5, 1e-3, 1e-2),
-) -> FeasibleFactorisation | None:
+    levels: tuple[int, ...] = GRID_LEVELS,
+) -> ProvenCostBound | None:
     r"""A rigorous upper bound on the program's optimum from a (float) solution ``W``.
 
-    For each ``boost``: ``W' = U V^T`` with the balanced SVD factors of ``(1 + boost) W`` rounded to
-    floats (hence exact dyadic rationals). Scaling a feasible ``W`` up only helps: with ``eps < 1/2``
-    every ``z_ij < 0`` at a feasible point, and ``t -> logsumexp(t z)`` then decreases. The first
-    boost whose ``W'`` is proven feasible is returned (``None`` if none is).
+    For each grid level ``L`` (coarsest first): ``W' = round((1 + 2^(3-L)) W)`` on the grid
+    ``2^(e-L)``; scaling a feasible ``W`` up only helps (with ``eps < 1/2`` every
+    ``z_ij < 0`` at a feasible point, and ``t -> logsumexp(t z)`` then decreases), and the boost
+    pays for the rounding. The first level whose ``W'`` is proven feasible and whose nuclear-norm
+    bound is proven is returned (``None`` if none is). Because the grid is coarse, two solvers
+    that agree to a few parts in ``2^L`` give the same certificate.
     """
     X_exact = _fractions(X)
     eps_exact = eps if isinstance(eps, Fraction) else Fraction(float(eps))
-    for boost in boosts:
-        U, V = _balanced_factors(W, boost)
-        Uq, Vq = _fractions(U), _fractions(V)
-        W_exact = _fraction_matmul(Uq, Vq.T)
+    W = np.asarray(W, dtype=float)
+    for level in levels:
+        boost = 2.0 ** (3 - level)
+        quantum = grid_quantum(W, level)
+        W_exact = round_to_grid((1.0 + boost) * W, quantum)
         proven, bits, worst = prove_rows_feasible(X_exact, W_exact, rows, eps_exact)
-        if proven:
-            upper = (sum(u * u for u in Uq.reshape(-1)) + sum(v * v for v in Vq.reshape(-1))) / 2
-            return FeasibleFactorisation(Uq, Vq, Fraction(upper), bits, worst, boost, U.shape[1])
+        if not proven:
+            continue
+        bound = _nuclear_bound(W_exact, quantum)
+        if bound is None:
+            continue
+        A, B = bound
+        upper = (
+            sum(A[k, k] for k in range(A.shape[0])) + sum(B[k, k] for k in range(B.shape[0]))
+        ) / 2
+        return ProvenCostBound(W_exact, A, B, Fraction(upper), bits, worst, boost, level)
     return None
 
 
@@ -592,29 +643,34 @@ def _rayleigh(G: np.ndarray, v: np.ndarray) -> Fraction:
 def eigenvalue_enclosure(G_exact: np.ndarray, which: str = "min") -> EigenEnclosure | None:
     r"""Proven bounds on ``lambda_min`` (or ``lambda_max``) of a rational symmetric matrix.
 
-    ``lambda_min``: ``hi`` = the exact Rayleigh quotient of the float eigenvector (any quotient is
-    ``>= lambda_min``); ``lo`` = a rational just below the float eigenvalue with ``G - lo I`` proven
-    positive definite (:func:`is_positive_definite`). ``lambda_max`` symmetrically (``hi I - G`` positive definite).
+    Both ends lie on a grid ``q`` (a power of two, 1/16 of the margin ``rel * scale``), so they do
+    not move with the last digits of the float eigen-decomposition (another machine, another
+    LAPACK). For ``lambda_min``: the outer end ``lo`` is a grid point at least ``rel * scale``
+    below the float eigenvalue with ``G - lo I`` proven positive definite
+    (:func:`is_positive_definite`); the inner end ``hi`` is the exact Rayleigh quotient of the float
+    eigenvector rounded onto ``2^-20`` (any quotient is ``>= lambda_min``), rounded up onto the grid.
+    ``lambda_max`` symmetrically.
     """
     G = _fractions(G_exact)
     Gf = np.vectorize(float, otypes=[float])(G)
-    w, vecs = np.linalg.eigh(Gf)
+    w, vecs = (perturb_host(a) for a in np.linalg.eigh(Gf))
     k = 0 if which == "min" else -1
     lam, vec = float(w[k]), vecs[:, k]
-    quotient = _rayleigh(G, vec)
+    top = float(np.max(np.abs(vec)))
+    v = round_to_grid(vec / top, Fraction(1, 2**20)) if top > 0 else _fractions(vec)
+    quotient = _rayleigh(G, v)
     eye = np.eye(G.shape[0], dtype=object)
     scale = max(1.0, float(np.max(np.abs(w))))
-    for rel in (1e-12, 1e-9, 1e-6, 1e-3):
-        shift = (
-            Fraction(lam) - Fraction(rel * scale)
-            if which == "min"
-            else Fraction(lam) + Fraction(rel * scale)
-        )
-        M = G - shift * eye if which == "min" else shift * eye - G
-        if is_positive_definite(M):
-            if which == "min":
-                return EigenEnclosure(shift, max(quotient, shift), which)
-            return EigenEnclosure(min(quotient, shift), shift, which)
+    for rel in (1e-6, 1e-3):
+        q = Fraction(2) ** (math.frexp(rel * scale)[1] - 5)
+        if which == "min":
+            outer = math.floor((Fraction(lam) - Fraction(rel * scale)) / q) * q
+            if is_positive_definite(G - outer * eye):
+                return EigenEnclosure(outer, max(math.ceil(quotient / q) * q, outer), which)
+        else:
+            outer = math.ceil((Fraction(lam) + Fraction(rel * scale)) / q) * q
+            if is_positive_definite(outer * eye - G):
+                return EigenEnclosure(min(math.floor(quotient / q) * q, outer), outer, which)
     return None
 
 
@@ -646,4 +702,4 @@ def diagonal_margin_lp(X: np.ndarray) -> float:
     )
     if res.status != 0:
         raise RuntimeError(f"HiGHS failed on the diagonal LP: {res.message}")
-    return float(-res.fun)
+    return perturb_host(float(-res.fun))

@@ -26,6 +26,8 @@ import flint
 import numpy as np
 from scipy.optimize import linprog
 
+from proofs_check.perturb import perturb_host
+
 
 @dataclass(frozen=True)
 class HullDistance:
@@ -96,7 +98,9 @@ def hull_distance(P: np.ndarray, tol: float = 1e-13, max_iter: int = 500) -> Hul
     p = weights @ P
     dist = float(np.linalg.norm(p))
     direction = p / dist if dist > 0 else np.zeros_like(p)
-    return HullDistance(dist, weights, direction, tuple(sorted(support)))
+    return HullDistance(
+        perturb_host(dist), perturb_host(weights), perturb_host(direction), tuple(sorted(support))
+    )
 
 
 @dataclass(frozen=True)
@@ -200,7 +204,9 @@ def strict_separation_lp(P: np.ndarray) -> LPMargin:
     res = linprog(c, A_ub=A_ub, b_ub=b_ub, bounds=bounds, method="highs")
     if res.status != 0:
         raise RuntimeError(f"HiGHS failed on the separation LP: {res.message}")
-    return LPMargin(float(-res.fun), np.asarray(res.x[:dim]), int(res.status))
+    return LPMargin(
+        perturb_host(float(-res.fun)), perturb_host(np.asarray(res.x[:dim])), int(res.status)
+    )
 
 
 def bilinear_sink_lp(
@@ -242,4 +248,6 @@ def bilinear_sink_lp(
     )
     if res.status != 0:
         raise RuntimeError(f"HiGHS failed on the sink LP: {res.message}")
-    return LPMargin(float(-res.fun), np.asarray(res.x[:nvar]), int(res.status))
+    return LPMargin(
+        perturb_host(float(-res.fun)), perturb_host(np.asarray(res.x[:nvar])), int(res.status)
+    )

@@ -30,6 +30,7 @@ import optax
 from proofs_check.backend import JAX
 from proofs_check.checks.engine import RelationCheck
 from proofs_check.instances import rng_for
+from proofs_check.perturb import perturbed_observables
 from proofs_check.search import sharding
 from proofs_check.search.axes import AxisRoles, probe_axes
 from proofs_check.search.numeric import case_slacks, float_oracle
@@ -174,7 +175,7 @@ class Adversary:
         rows: list[dict[str, Any] | None] = []
         for b in range(size):
             try:
-                rows.append(self.check.prepare({k: np.asarray(v[b]) for k, v in inst.items()}))
+                rows.append(self.check.prepared({k: np.asarray(v[b]) for k, v in inst.items()}))
             except Exception:  # the solver gave up on this point: NaN, so it records nothing
                 rows.append(None)
         model = next((r for r in rows if r is not None), None)
@@ -205,7 +206,7 @@ class Adversary:
         """Per instance: the penalised score, its most violated slack, its tightest met slack."""
         inst = decode(self.space, theta, aux, frozen, jnp)
         inst.update(prepared)
-        obs = self.check.observables(inst, JAX)
+        obs = perturbed_observables(self.check.observables, inst, JAX)
         cs = case_slacks(self.check.statement, obs, inst, jnp)
         score = jnp.min(jnp.where(jnp.isfinite(cs["score"]), cs["score"], BIG))
         violation = jnp.min(jnp.where(cs["violated"], cs["slack"], jnp.inf))

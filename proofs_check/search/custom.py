@@ -88,7 +88,7 @@ def certify_relation_instance(rc: Any, instance: dict[str, Any], case: int) -> C
         from proofs_check.search.space import float_instance
 
         floats = float_instance(instance)
-        extra = {k: v for k, v in rc.prepare(floats).items() if k not in instance}
+        extra = {k: v for k, v in rc.prepared(floats).items() if k not in instance}
         instance = {**instance, **{k: exact_array(v) for k, v in extra.items()}}
     return rc.certify(instance, case)
 

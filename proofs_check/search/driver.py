@@ -36,6 +36,7 @@ from proofs_check.search.numeric import float_oracle
 from proofs_check.search.outcome import Found, SearchOutcome
 from proofs_check.search.shrink import shrink
 from proofs_check.search.space import exact_instance, float_instance
+from proofs_check.stable import canonical_worst
 from theory.core import Kind
 
 SEARCH_CONFIG = AdversaryConfig(restarts=64, steps=60)
@@ -220,7 +221,7 @@ class Searcher:
             outcome.rounds = r + 1
             if result.worst_slack is not None:
                 outcome.worst_slack = min(outcome.worst_slack or np.inf, result.worst_slack)
-            order = [int(b) for b in np.argsort(result.violation) if result.violated[b]]
+            order = canonical_restarts(result)
             for b in order[:MAX_CANDIDATES]:
                 if time.perf_counter() >= deadline:
                     break
@@ -321,7 +322,7 @@ class Searcher:
         }
         if ev.counterexample is not None:
             return
-        order = [int(b) for b in np.argsort(result.violation) if result.violated[b]]
+        order = canonical_restarts(result)
         for b in order[:MAX_CANDIDATES]:
             inst = {k: np.asarray(v[b]) for k, v in result.instances.items()}
             exact = exact_instance(adv.space, inst)
@@ -345,6 +346,12 @@ class Searcher:
         self.db.save(
             cx.statement_id, instance, cx.case, asdict(cx.certificate), "verify", self.seed
         )
+
+
+def canonical_restarts(result: Any) -> list[int]:
+    """The violating restarts, most violated first; rounding-level ties by restart index."""
+    violating = [b for b in range(len(result.violation)) if result.violated[b]]
+    return canonical_worst(violating, lambda b: float(result.violation[b]), lambda b: b)
 
 
 def _oracle_or_none(rc: Any, instance: dict[str, Any]) -> Any:

@@ -151,7 +151,7 @@ def _probe(check: RelationCheck, seed: int = 0) -> _Probe:
             inst = {key: np.asarray(v[b]) for key, v in batch.items()}
             try:
                 if check.prepare is not None:
-                    inst.update({k2: np.asarray(v) for k2, v in check.prepare(inst).items()})
+                    inst.update(check.prepared(inst))
                 with np.errstate(all="ignore"):
                     obs = check.observables(inst, FLOAT)
                     obs = {k2: np.asarray(v, dtype=float) for k2, v in obs.items()}

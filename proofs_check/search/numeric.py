@@ -32,6 +32,7 @@ import sympy as sp
 
 from proofs_check.backend import Ops
 from proofs_check.checks.engine import EQ_TOL, sympy_relations_of
+from proofs_check.perturb import perturbed_observables
 from theory.core import Statement
 
 LAMBDA = 10.0  # weight of a hypothesis violation against the conclusion's slack (both in [-1, 1])
@@ -216,7 +217,9 @@ def _jax_oracle(check: Any) -> Any:
     if entry is None:
 
         def run(inst: dict[str, Any]) -> dict[str, Any]:
-            return case_slacks(check.statement, check.observables(inst, JAX), inst, jnp)
+            return case_slacks(
+                check.statement, perturbed_observables(check.observables, inst, JAX), inst, jnp
+            )
 
         entry = _NEEDS_JAX[id(check)] = (check, jax.jit(run))
     return entry[1]
@@ -227,12 +230,12 @@ def float_oracle(check: Any, inst: Mapping[str, Any]) -> OracleResult:
     (:data:`FLOAT`) when the observables run on it, else the same code jitted by JAX."""
     inst = {k: np.asarray(v) for k, v in inst.items()}
     if check.prepare is not None:
-        inst.update({k: np.asarray(v) for k, v in check.prepare(inst).items()})
+        inst.update(check.prepared(inst))
     out = None
     if id(check) not in _NEEDS_JAX:
         try:
             with np.errstate(all="ignore"):
-                obs = check.observables(inst, FLOAT)
+                obs = perturbed_observables(check.observables, inst, FLOAT)
                 obs = {k: np.asarray(v, dtype=float) for k, v in obs.items()}
                 out = case_slacks(check.statement, obs, inst, np)
         except _JAX_ONLY_ERRORS:  # the observables trace with JAX (lax.scan, ...): jit them

@@ -280,7 +280,9 @@ def empirical_page(models: Mapping[str, Any], figures: Sequence[str]) -> str:
         "THEORY.md's causal `s = 1` — is the first token of the text itself (which tokens those "
         "are: the `first_tokens` field below). T1 and T4 are not measured there: with RoPE the "
         "score is `x_i^T W_Q R_(j-i) W_K^T x_j / sqrt(d_h)`, a bilinear form whose matrix rotates "
-        "with the relative position `j - i`, so no single `W` gives `S = X W X^T`.\n",
+        "with the relative position `j - i`, so no single `W` gives `S = X W X^T`. Under the "
+        "causal mask row 0 attends to token 0 only, so for the sink target its row is trivial "
+        "(`δ_0 = 0`) and counts as holding in the row fractions.\n",
         '## Which reading of "smooths more" holds\n',
         "Row: the reading with row `i` alone sparsified; head: the reading for one head; layer: "
         "the whole attention sublayer, all heads sparsified together (definitions below). The "

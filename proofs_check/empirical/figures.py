@@ -38,7 +38,8 @@ def sink_mass_heatmap(summary: dict[str, Any], path: Path) -> Path:
     """Layer x head heat map of the mean mass ``mean_i A_is`` on each head's sink target ``s``."""
     mass = np.asarray(summary["sinks"]["target_mass_by_layer_head"], dtype=float)
     layers, heads = mass.shape
-    figure = Figure(figsize=(1.0 + 0.62 * heads, 1.4 + 0.55 * layers), layout="constrained")
+    row_height = 0.55 if layers <= 12 else 0.32
+    figure = Figure(figsize=(1.6 + 0.62 * heads, 1.6 + row_height * layers), layout="constrained")
     axes = figure.add_subplot()
     image = axes.imshow(mass, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
     for (l, h), value in np.ndenumerate(mass):
@@ -57,7 +58,7 @@ def sink_mass_heatmap(summary: dict[str, Any], path: Path) -> Path:
     axes.set_ylabel("layer")
     target = "token 0" if summary.get("model_key") == "smollm2" else "the dominant key"
     axes.set_title(
-        f"{summary['model']['name']}: mean attention mass on {target} "
+        f"{summary['model']['name']}\nmean attention mass on {target} "
         f"({summary['text']['n_sequences']} sequences)",
         fontsize=9,
     )
@@ -100,25 +101,35 @@ def t3_histograms(summary: dict[str, Any], path: Path) -> Path:
     return _save(figure, path)
 
 
+def _decade_label(edge: float) -> str:
+    if edge == 0.0:
+        return "0"
+    exponent = int(round(np.log10(abs(edge))))
+    return f"{'−' if edge < 0 else ''}1e{exponent}"
+
+
 def t3f_histograms(summary: dict[str, Any], path: Path) -> Path:
-    """One histogram of T3.f's relative margin per target, over head instances."""
+    """One histogram per target of T3.f's relative margin over head instances, in signed decades
+    (bins of equal width on the page: the margins span many orders of magnitude)."""
     forms = summary["t3_forms"]
-    panels = [
-        (
-            TARGET_TITLES[t],
-            forms[t]["t3f_relative_margin_histogram"],
-            f"heads holding: {forms[t]['T3.f']['heads']:.1%}",
-        )
-        for t in TARGET_TITLES
-        if t in forms
-    ]
     edges = np.asarray(forms["margin_bin_edges"], dtype=float)
-    figure = _histograms(
-        panels,
-        edges,
-        "(ν_B − ν_A) / (ν_B + ν_A)  (T3.f holds iff ≥ 0)",
-        f"fraction of head instances\n{summary['model']['name']}",
-    )
+    positions = np.arange(len(edges), dtype=float)
+    centre = float(np.flatnonzero(edges == 0.0)[0])
+    targets = [t for t in TARGET_TITLES if t in forms]
+    figure = Figure(figsize=(4.6 * len(targets), 3.6), layout="constrained")
+    for index, target in enumerate(targets):
+        axes = figure.add_subplot(1, len(targets), index + 1)
+        counts = np.asarray(forms[target]["t3f_relative_margin_histogram"], dtype=float)
+        axes.stairs(counts / max(counts.sum(), 1.0), positions, fill=True, alpha=0.8)
+        axes.axvspan(centre, positions[-1], color="tab:green", alpha=0.08)
+        axes.axvline(centre, color="black", linewidth=0.8)
+        axes.set_xticks(positions[::2], [_decade_label(e) for e in edges[::2]], fontsize=6)
+        holding = forms[target]["T3.f"]["heads"]
+        axes.set_title(f"{TARGET_TITLES[target]}\nheads holding: {holding:.1%}", fontsize=9)
+        axes.set_xlabel("(ν_B − ν_A) / (ν_B + ν_A), signed decades (holds iff ≥ 0)")
+        if index == 0:
+            axes.set_ylabel("fraction of head instances")
+    figure.suptitle(summary["model"]["name"], fontsize=9)
     return _save(figure, path)
 
 

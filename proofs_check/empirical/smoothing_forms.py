@@ -44,7 +44,14 @@ from proofs_check.observables.smoothing import (
 
 FORMS: tuple[str, ...] = ("T3.b", "T3.c", "T3.e", "T3.f", "T3.g")
 ROW_FORMS: tuple[str, ...] = ("T3.b", "T3.e", "T3.f", "T3.g")
-MARGIN_BINS = np.linspace(-1.0, 1.0, 41)
+MARGIN_DECADES = 8
+MARGIN_BINS = np.concatenate(
+    [
+        -np.logspace(0, -MARGIN_DECADES, MARGIN_DECADES + 1),
+        [0.0],
+        np.logspace(-MARGIN_DECADES, 0, MARGIN_DECADES + 1),
+    ]
+)  # signed decades: [-1, -0.1), ..., [-1e-8, 0), [0, 1e-8), ..., [0.1, 1]
 
 
 @dataclass(frozen=True)

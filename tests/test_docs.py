@@ -366,4 +366,4 @@ def test_empirical_page_reads_the_committed_json(monkeypatch, tmp_path):
     assert "![smollm2 t3\\_margins](empirical/smollm2/t3_margins.png)" in page
     assert "| T3.f | scale-free" in page and "| 50.0% | 75.0% | 100.0% | 50.0% | 25.0% |" in page
     # no reading holds on half of the smollm2 heads: the finding says so
-    assert "none of the readings" in page and "4-bit quantised" in page
+    assert "no reading holds on at least half" in page and "4-bit quantised" in page

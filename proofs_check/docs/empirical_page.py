@@ -29,7 +29,7 @@ FORM_NAMES = {
     "T3.c": "uniform sparsification",
     "T3.e": "fully sparse endpoint",
     "T3.f": "scale-free, nu = mu^2 / ||X||_F^2",
-    "T3.g": "angular, common update",
+    "T3.g": "angular, common update c: tokens in the dual cone of c",
 }
 TARGET_NAMES = {
     "sink": "sink, model values",
@@ -159,18 +159,23 @@ def verdict_sentence(models: Mapping[str, Any]) -> str:
         majority.append("T3.g [pairs whose cosine rises]")
     literal = {k: _forms(models[k])["sink_zero_value"]["T3.b"]["heads"] for k in keys}
     names = " and ".join(_name(k, models[k]) for k in keys)
-    literal_text = ", ".join(f"{_percent(v)} ({k})" for k, v in literal.items())
+    literal_text = " and ".join(f"{_percent(v)} ({k})" for k, v in literal.items())
     literal_majority = all(v is not None and v >= MAJORITY for v in literal.values())
+    literal_clause = (
+        "the per-row condition of T3.b with a zero-value sink (the most literal reading of "
+        '"dense attention smooths more than every sparsification"), which holds on '
+        f"{literal_text} of the head instances"
+    )
     if not majority:
-        verdict = 'none of the readings matches "often satisfied in practice" on every model'
-    else:
-        verdict = f'"often satisfied in practice" matches {"; ".join(majority)}' + (
-            "" if literal_majority else ", not the per-row reading"
+        return (
+            f"**Finding.** On {names}, no reading holds on at least half of the head instances "
+            'of every model: none of the readings matches "often satisfied in practice"; '
+            f"{literal_clause}.\n"
         )
     return (
-        f"**Finding.** On {names}, per head instance, {verdict}; the per-row condition of T3.b "
-        'with a zero-value sink (the most literal reading of "dense attention smooths more than '
-        f'every sparsification") holds on {literal_text} of the head instances.\n'
+        f"**Finding.** On {names}, the readings that hold on at least half of the head "
+        f'instances of every model are {", ".join(majority)}: "often satisfied in practice" '
+        f"matches these{', and also' if literal_majority else ', not'} {literal_clause}.\n"
     )
 
 

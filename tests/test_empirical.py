@@ -295,7 +295,10 @@ def test_small_end_to_end_run_writes_json_and_figures(tmp_path):
         "t2_switch",
         "t3_smoothing",
         "t4_costs",
+        "t3_forms",
+        "t6_depth",
     } <= set(written)
+    assert written["model_key"] == "minilm"
     assert written["text"]["n_sequences"] == 4
     assert written["model"]["layers"] == 6 and written["model"]["heads"] == 12
     assert set(written["sinks"]["fraction_of_head_instances_with_eps_sink"]) == {
@@ -315,7 +318,17 @@ def test_small_end_to_end_run_writes_json_and_figures(tmp_path):
     costs = written["t4_costs"]
     assert costs["instances"] == 6 and costs["subset_size"] == 8
     assert sum(costs["bound_violations"].values()) == 0
-    for figure in ("sink_mass_heatmap.png", "t3_margins.png"):
+    forms = written["t3_forms"]
+    for target in ("sink", "sink_zero_value", "diagonal"):
+        assert forms[target]["T3.c"]["rows"] is None
+        assert sum(forms[target]["t3f_relative_margin_histogram"]) == 4 * 72
+        # T3.b for the whole head implies T3.c (sum of nonnegative row margins)
+        assert forms[target]["T3.b"]["heads"] <= forms[target]["T3.c"]["heads"]
+    depth = written["t6_depth"]
+    assert depth["layer_instances"] == 4 * 6 and depth["t6d_head_instances"] == 4 * 72
+    assert depth["t6a_violations"] == 0 and depth["t6d_violations"] == 0
+    assert np.asarray(written["sinks"]["target_mass_by_layer_head"]).shape == (6, 12)
+    for figure in ("sink_mass_heatmap.png", "t3_margins.png", "t3f_margins.png"):
         assert (tmp_path / "a" / figure).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert render_table(summary).row_count > 10
 

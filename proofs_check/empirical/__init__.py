@@ -1,4 +1,6 @@
-"""The theory's conditions measured on a real pretrained transformer (all-MiniLM-L6-v2).
+"""The theory's conditions measured on real pretrained transformers: all-MiniLM-L6-v2 (a BERT
+encoder, ``model``/``forward``) and SmolLM2-135M-Instruct (a Llama decoder read from its GGUF,
+``decoder_model``/``llama_forward``).
 
 ``run_empirical`` and ``render_table`` are imported lazily so that the model,
 text and forward-pass modules stay importable on their own.

@@ -7,7 +7,12 @@ For a row-stochastic ``A`` (n x n, bidirectional: BERT has no causal mask):
 - ``s`` is an ε-sink iff ``A_is >= 1 - ε`` for every row ``i``; the smallest ε for
   which *some* column is an ε-sink is ``ε* = 1 - max_s min_i A_is`` (so an ε-sink
   exists iff ``ε >= ε*``, and for ``ε < 1/2`` that column is unique);
-- row-wise: the fraction of rows with ``A_{i s*} >= 1 - ε``.
+- row-wise: the fraction of rows with ``A_{i s*} >= 1 - ε``;
+- **first-token importance** (Gu et al., "When Attention Sink Emerges in Language Models",
+  ``sail-sg/Attention-Sink``, ``compute_attention_sink``): key ``k`` (0-based) gets
+  ``α_k = sum_i A_ik / (n - k)``, its attention averaged over the ``n - k`` query rows that can see
+  it under a causal mask; for the first token ``α_0 = mean_i A_i0`` (any mask). A head instance
+  has a first-token sink at ``ε`` iff ``α_0 > ε`` (strict, as there), ``ε = 0.3`` by default.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 SINK_EPSILONS: tuple[float, ...] = (0.1, 0.3, 0.5)
+IMPORTANCE_EPSILON = 0.3
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,25 @@ def token_category(token: str) -> str:
     if token in ("[CLS]", "[SEP]"):
         return token
     stripped = token.removeprefix("##")
-    if stripped and not any(ch.isalnum() for ch in stripped):
+    if not any(ch.isalnum() for ch in stripped):
+        return "punctuation"
+    return "word"
+
+
+def first_token_importance(attention: np.ndarray) -> float:
+    """``α_0 = mean_i A_i0``, the sail-sg importance score of the first token."""
+    return float(attention[:, 0].mean())
+
+
+def decoder_token_category(position: int, token: str) -> str:
+    """``first token`` (position 0, where the causal sink sits), ``punctuation`` (no letter or
+    digit, whitespace included) or ``word``.
+
+    Byte-level BPE strings carry the GPT-2 space/newline markers ``Ġ``/``Ċ``, stripped here.
+    """
+    if position == 0:
+        return "first token"
+    stripped = token.replace("\u0120", "").replace("\u010a", "")
+    if not any(ch.isalnum() for ch in stripped):
         return "punctuation"
     return "word"

@@ -95,9 +95,7 @@ def same(a: sp.Basic, b: sp.Basic) -> bool:
 
 
 def to_rel(lhs: sp.Expr, op: str, rhs: sp.Expr) -> sp.Basic:
-    return {GE: sp.GreaterThan, GT: sp.StrictGreaterThan, EQ: sp.Eq}[op](
-        lhs, rhs, evaluate=False
-    )
+    return {GE: sp.GreaterThan, GT: sp.StrictGreaterThan, EQ: sp.Eq}[op](lhs, rhs, evaluate=False)
 
 
 def ge(a: Any, b: Any) -> sp.Basic:
@@ -201,6 +199,7 @@ class Use:
     lemma: str
     subs: Mapping[str, sp.Expr] = field(default_factory=dict)
     premises: tuple[str, ...] = ()
+    rename: Mapping[str, str] = field(default_factory=dict)  # observables, one to one (as in Cite)
     rule = "lemma"
 
 
@@ -374,6 +373,16 @@ def _weight(w: Weight, env: Mapping[str, Fact]) -> tuple[sp.Expr, bool, bool]:
     return c, False, False  # a free expression: allowed only on an equation
 
 
+def _renaming(rename: Mapping[str, str], rels: Iterable[sp.Basic]) -> dict[sp.Symbol, sp.Symbol]:
+    """A one-to-one renaming of observables that merges none of them."""
+    if len(set(rename.values())) != len(rename):
+        raise KernelError("a renaming of observables must be one to one")
+    names = {x.name for r in rels for x in r.free_symbols}
+    if any(b in names and b not in rename for b in rename.values()):
+        raise KernelError("a renaming may not merge two observables")
+    return {sp.Symbol(a, real=True): sp.Symbol(b, real=True) for a, b in rename.items()}
+
+
 def _check_step(step: Step, env: dict[str, Fact], ctx: Context, used: list[str]) -> Fact:
     lhs, op, rhs = orient(step.rel)
     if isinstance(step, Hyp):
@@ -385,6 +394,13 @@ def _check_step(step: Step, env: dict[str, Fact], ctx: Context, used: list[str])
         if lemma is None:
             raise KernelError(f"no lemma {step.lemma!r} in the trusted base")
         inst = lemma.instantiate(step.subs)  # raises on unknown or missing variables
+        if step.rename:
+            if lemma.variables:
+                raise KernelError("a schema is instantiated by substitution, not renamed")
+            swap = _renaming(step.rename, (inst.relation, *inst.requires))
+            inst = type(inst)(
+                inst.relation.xreplace(swap), tuple(r.xreplace(swap) for r in inst.requires)
+            )
         for setting in lemma.settings:
             if not any(setting in text for text in ctx.settings):
                 raise KernelError(f"lemma {lemma.id} needs the setting {setting!r}")
@@ -403,12 +419,7 @@ def _check_step(step: Step, env: dict[str, Fact], ctx: Context, used: list[str])
         found = ctx.theorems.get((step.theorem, step.index))
         if found is None:
             raise KernelError(f"{step.theorem} conclusion {step.index} is not an accepted theorem")
-        if len(set(step.rename.values())) != len(step.rename):
-            raise KernelError("a renaming of observables must be one to one")
-        swap = {sp.Symbol(a, real=True): sp.Symbol(b, real=True) for a, b in step.rename.items()}
-        names = {x.name for r in (found[0], *found[1]) for x in r.free_symbols}
-        if any(b in names and b not in step.rename for b in step.rename.values()):
-            raise KernelError("a renaming may not merge two observables of the theorem")
+        swap = _renaming(step.rename, (found[0], *found[1]))
         rel, given = (plain(found[0]).xreplace(swap), [plain(g).xreplace(swap) for g in found[1]])
         if len(step.premises) != len(given):
             raise KernelError(f"{step.theorem} needs {len(given)} premise(s)")
@@ -455,7 +466,9 @@ def _check_step(step: Step, env: dict[str, Fact], ctx: Context, used: list[str])
             f = _premise(env, name)
             names.append(name)
             if not f.nonneg or not isinstance(e, int) or e == 0:
-                raise KernelError(f"{name!r} is not a nonnegative fact with a nonzero integer power")
+                raise KernelError(
+                    f"{name!r} is not a nonnegative fact with a nonzero integer power"
+                )
             if e < 0 and f.op != GT:
                 raise KernelError(f"a negative power needs {name!r} strictly positive")
             total = total * f.expr**e
@@ -474,7 +487,9 @@ def _check_step(step: Step, env: dict[str, Fact], ctx: Context, used: list[str])
             raise KernelError("a monotone map keeps the relation")
         if step.function in ("log", "sqrt"):
             if step.side is None:
-                raise KernelError(f"{step.function} needs a fact that its smaller argument is in its domain")
+                raise KernelError(
+                    f"{step.function} needs a fact that its smaller argument is in its domain"
+                )
             side = _premise(env, step.side)
             need = to_rel(f.rhs, GT if step.function == "log" else GE, sp.Integer(0))
             if not fact_states(side, need):
@@ -488,9 +503,14 @@ def _check_step(step: Step, env: dict[str, Fact], ctx: Context, used: list[str])
         if e.op != EQ:
             raise KernelError(f"{step.equation!r} is not an equation")
         for a, b in ((e.lhs, e.rhs), (e.rhs, e.lhs)):
-            new_l, new_r = plain(f.lhs).subs(plain(a), plain(b)), plain(f.rhs).subs(plain(a), plain(b))
+            new_l, new_r = (
+                plain(f.lhs).subs(plain(a), plain(b)),
+                plain(f.rhs).subs(plain(a), plain(b)),
+            )
             if op == f.op and same(lhs, new_l) and same(rhs, new_r):
-                return _fact(step.name, step.rel, "rule substitution", (step.premise, step.equation))
+                return _fact(
+                    step.name, step.rel, "rule substitution", (step.premise, step.equation)
+                )
         raise KernelError("not the premise with the equation's sides substituted")
     raise KernelError(f"unknown rule {type(step).__name__}")
 
@@ -537,7 +557,9 @@ def describe(step: Step) -> str:
     if isinstance(step, Hyp):
         return "hypothesis"
     if isinstance(step, Use):
-        return f"lemma `{step.lemma}`" + (f" (side conditions: {', '.join(step.premises)})" if step.premises else "")
+        return f"lemma `{step.lemma}`" + (
+            f" (side conditions: {', '.join(step.premises)})" if step.premises else ""
+        )
     if isinstance(step, Cite):
         return f"theorem {step.theorem} (conclusion {step.index + 1})"
     if isinstance(step, Identity):
@@ -547,7 +569,9 @@ def describe(step: Step) -> str:
     if isinstance(step, Combine):
         return "nonnegative combination of " + ", ".join(n for _, n in step.terms)
     if isinstance(step, Product):
-        return "product of " + ", ".join(i if isinstance(i, str) else f"{i[0]}^{i[1]}" for i in step.factors)
+        return "product of " + ", ".join(
+            i if isinstance(i, str) else f"{i[0]}^{i[1]}" for i in step.factors
+        )
     if isinstance(step, Monotone):
         return f"{step.function} applied to {step.premise}"
     if isinstance(step, Subst):

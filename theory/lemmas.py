@@ -74,7 +74,10 @@ def _lagrange_cs(dim: int = 3) -> bool:
     r"""Cauchy–Schwarz in ``R^dim``: ``||a||^2 ||b||^2 - (a.b)^2 = sum_{k<l} (a_k b_l - a_l b_k)^2``."""
     a = sp.symbols(f"a1:{dim + 1}", real=True)
     b = sp.symbols(f"b1:{dim + 1}", real=True)
-    lhs = sum(x * x for x in a) * sum(y * y for y in b) - sum(x * y for x, y in zip(a, b)) ** 2
+    lhs = (
+        sum(x * x for x in a) * sum(y * y for y in b)
+        - sum(x * y for x, y in zip(a, b, strict=True)) ** 2
+    )
     rhs = sum((a[k] * b[l] - a[l] * b[k]) ** 2 for k in range(dim) for l in range(k + 1, dim))
     return sp.expand(lhs - rhs) == 0
 
@@ -120,9 +123,25 @@ def _log_odds_of_row() -> bool:
     a1 = e[0] / sum(e)
     lhs = sp.log(a1 / (1 - a1))
     rhs = -sp.log(sum(x / e[0] for x in e[1:]))
-    return sp.simplify(sp.expand_log(lhs - rhs, force=False)) == 0 or sp.simplify(
-        sp.exp(lhs) - sp.exp(rhs)
-    ) == 0
+    return (
+        sp.simplify(sp.expand_log(lhs - rhs, force=False)) == 0
+        or sp.simplify(sp.exp(lhs) - sp.exp(rhs)) == 0
+    )
+
+
+def _hull_weights_on_row() -> bool:
+    r"""On a softmax row of 4 (sink 1): ``A_2/(1 - A_1) = e_2/(e_2 + e_3 + e_4)``, and these weights
+    give ``y = A_1 v_1 + (1 - A_1) c`` coordinate-wise."""
+    row, s = _softmax_row()
+    e = [sp.exp(x) for x in s]
+    v = sp.symbols("v1:5", real=True)
+    rest = 1 - row[0]
+    c = sum(row[j] * v[j] for j in (1, 2, 3)) / rest
+    y = sum(row[j] * v[j] for j in range(4))
+    return (
+        sp.simplify(row[1] / rest - e[1] / (e[1] + e[2] + e[3])) == 0
+        and sp.simplify(y - row[0] * v[0] - rest * c) == 0
+    )
 
 
 def _min_norm_point() -> bool:
@@ -155,7 +174,11 @@ def _pair_sum_gram() -> bool:
     x = sp.Matrix(3, 2, sp.symbols("x1:4_1:3", real=True))
     W = sp.Matrix(2, 2, sp.symbols("w1:3_1:3", real=True))
     rows = [x.row(k) for k in range(3)]
-    pair = sum(((rows[i] - rows[j]) * W * (rows[i] - rows[j]).T)[0, 0] for i in range(3) for j in range(i + 1, 3))
+    pair = sum(
+        ((rows[i] - rows[j]) * W * (rows[i] - rows[j]).T)[0, 0]
+        for i in range(3)
+        for j in range(i + 1, 3)
+    )
     Xc = (sp.eye(3) - sp.ones(3, 3) / 3) * x
     G = Xc.T * Xc
     return sp.expand(pair - 3 * sum(W[a, b] * G[a, b] for a in range(2) for b in range(2))) == 0
@@ -189,7 +212,18 @@ resid_norm, out_norm, c_norm, delta, R = (
     _s("R"),
 )
 sink_value_norm = _s("sink_value_norm")
-rest_zero, delta_zero, R_zero, cz_norm = _s("rest_zero"), _s("delta_zero"), _s("R_zero"), _s("cz_norm")
+attn_weight, conv_weight, conv_weight_sum, off_mass = (
+    _s("attn_weight"),
+    _s("conv_weight"),
+    _s("conv_weight_sum"),
+    _s("off_mass"),
+)
+rest_zero, delta_zero, R_zero, cz_norm = (
+    _s("rest_zero"),
+    _s("delta_zero"),
+    _s("R_zero"),
+    _s("cz_norm"),
+)
 eta = _s("eta")
 f_alpha, f_zero, f_witness = _s("f_alpha"), _s("f_zero"), _s("f_witness")
 lin_pos, lin_neg, quad_term = _s("lin_pos"), _s("lin_neg"), _s("quad_term")
@@ -443,6 +477,27 @@ LEMMAS_LIST: tuple[Lemma, ...] = (
     ),
     # -- T2: the switch -------------------------------------------------------------------------
     Lemma(
+        "hull_weight_definition",
+        eq(conv_weight, attn_weight / rest),
+        "definition of c_i's weights: w_ij = A_ij / (1 - A_is) for j != s (the softmax of row i with "
+        "the sink removed)",
+        rests_on=("conv_weight = w_ij", "attn_weight = A_ij", "rest"),
+        symbolic=_hull_weights_on_row,
+    ),
+    Lemma(
+        "hull_weight_sum_definition",
+        eq(conv_weight_sum, off_mass / rest),
+        "sum_{j != s} w_ij = (sum_{j != s} A_ij) / (1 - A_is)",
+        rests_on=("conv_weight_sum", "off_mass = sum_{j != s} A_ij", "rest"),
+    ),
+    Lemma(
+        "softmax_normalisation_off_sink",
+        eq(off_mass, rest),
+        "rows sum to 1: sum_{j != s} A_ij = 1 - A_is; " + _SOFTMAX,
+        rests_on=("off_mass", "rest"),
+        symbolic=_softmax_normalised,
+    ),
+    Lemma(
         "residual_is_rest_times_hull_point",
         eq(resid_norm, rest * c_norm),
         "y_i - A_is v_s = sum_{j!=s} A_ij v_j = (1 - A_is) c_i (T2.a) and ||t c|| = t ||c|| for t >= 0",
@@ -512,6 +567,14 @@ LEMMAS_LIST: tuple[Lemma, ...] = (
         rests_on=("rest_zero",),
     ),
     # -- T3: smoothing ---------------------------------------------------------------------------
+    Lemma(
+        "sparsification_identity",
+        eq(f_alpha + 2 * lin_neg, f_zero + 2 * lin_pos + quad_term),
+        "T3.a's identity f(alpha) - f(0) = 2 sum_i alpha_i <z_i, delta_i> + ||(I - J) D_alpha Delta||_F^2, "
+        "with the linear part split as lin^+ - lin^-",
+        rests_on=("f_alpha", "f_zero", "lin_pos", "lin_neg", "quad_term"),
+        theorems=("T3.a",),
+    ),
     Lemma(
         "linear_part_nonnegative",
         ge(lin_pos, 0),
@@ -604,17 +667,20 @@ LEMMAS_LIST: tuple[Lemma, ...] = (
         theorems=("T1.d",),
     ),
     Lemma(
-        "construction_rest_is_rest",
-        eq(rest_sink_construction, rest),
-        "rest under the construction W = c u* v*^T, in the row at hand",
-        rests_on=("rest_sink_construction",),
-        settings=("W = c u* v*^T",),
+        "sink_cost_positive",
+        gt(c_sink, 0),
+        "an eps-sink with eps < 1/2 has every margin >= L_1(eps) > 0 (T1.a), so W != 0 and ||W||_* > 0",
+        rests_on=("c_sink",),
+        requires=(lt(eps, sp.Rational(1, 2)),),
+        theorems=("T1.a",),
     ),
     Lemma(
         "optimal_margin_single_rival",
         ge(opt_margin, L1),
         "an eps-sink W has every margin >= L_1(eps) (T1.a, second conclusion: A_is <= 1/(1 + e^{-m_j}))",
-        rests_on=("opt_margin = x_i^T W* (x_s - x_j) at the pair minimising ||x_i|| ||x_s - x_j||",),
+        rests_on=(
+            "opt_margin = x_i^T W* (x_s - x_j) at the pair minimising ||x_i|| ||x_s - x_j||",
+        ),
         theorems=("T1.a",),
     ),
     Lemma(
@@ -746,7 +812,11 @@ LEMMAS_LIST: tuple[Lemma, ...] = (
         "diagonal_layer_split",
         ge(mu_next, xm_norm - err_centered),
         "X + A X W_V = X (I + W_V) + (A - I) X W_V, then the triangle inequality for ||(I - J) .||_F",
-        rests_on=("mu_next", "xm_norm = ||X~ (I + W_V)||_F", "err_centered = ||(I - J)(A - I) V||_F"),
+        rests_on=(
+            "mu_next",
+            "xm_norm = ||X~ (I + W_V)||_F",
+            "err_centered = ||(I - J)(A - I) V||_F",
+        ),
         settings=("residual stack",),
     ),
     Lemma(
@@ -782,6 +852,12 @@ LEMMAS_LIST: tuple[Lemma, ...] = (
         le(mass_diff, one_minus_tau),
         "sum_j (a_j - b_j)_+ = 1 - sum_j min(a_j, b_j) <= 1 - n (tau/n) when every entry is >= tau/n",
         rests_on=("mass_diff", "one_minus_tau = 1 - n min_ij A_ij"),
+    ),
+    Lemma(
+        "contraction_factor_nonnegative",
+        ge(one_minus_tau, 0),
+        "tau = n min_ij A_ij <= sum_j A_ij = 1 (rows sum to 1), so 1 - tau >= 0",
+        rests_on=("one_minus_tau",),
     ),
     Lemma("diameter_nonnegative", ge(diam_prev, 0), "a maximum of norms", rests_on=("diam_prev",)),
 )

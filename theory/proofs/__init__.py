@@ -141,7 +141,9 @@ def _statements() -> tuple[Statement, ...]:
 
 
 def evaluate(
-    statements: Iterable[Statement], proofs: Iterable[TheoremProof], exact: Iterable[ExactPerInstance]
+    statements: Iterable[Statement],
+    proofs: Iterable[TheoremProof],
+    exact: Iterable[ExactPerInstance],
 ) -> dict[str, ProofStatus]:
     """Check every proof with the kernel, in statement order; a theorem's status is its weakest
     conclusion's, and a proof is no stronger than what it cites."""
@@ -184,13 +186,18 @@ def evaluate(
             rests = set(verdict.theorems)
             for lem in verdict.lemmas:
                 rests.update(LEMMAS[lem].theorems)
-            deps = [out[t].status if t in out else TESTED for t in sorted(rests)]
+            own = _worst(c.status for c in concl_status) if concl_status else TESTED
+            deps = [
+                own if t == st.id else out[t].status if t in out else TESTED for t in sorted(rests)
+            ]
             instance = _instance_of(tp)
             status = PROVED if instance is None else PROVED_ON_INSTANCE
-            dep_inst = [f"{t}: {out[t].instance}" for t in sorted(rests) if t in out and out[t].instance]
+            dep_inst = [
+                t for t in sorted(rests) if t in out and out[t].status == PROVED_ON_INSTANCE
+            ]
             status = _worst([status, *deps])
             if instance is None and dep_inst:
-                instance = "via " + "; ".join(dep_inst)
+                instance = "rests on " + ", ".join(dep_inst) + " (proved on an instance)"
             concl_status.append(
                 ConclusionStatus(
                     idx, status, True, instance, verdict.lemmas, tuple(sorted(rests)), None, tp
@@ -203,7 +210,13 @@ def evaluate(
             out[st.id] = ProofStatus(st.id, TESTED, None, ())
             continue
         status = _worst(c.status for c in concl_status)
-        instances = [f"conclusion {c.index + 1}: {c.instance}" for c in concl_status if c.instance]
+        distinct = list(dict.fromkeys(c.instance for c in concl_status if c.instance))
+        if len(distinct) == 1 and all(c.instance for c in concl_status):
+            instances = distinct
+        else:
+            instances = [
+                f"conclusion {c.index + 1}: {c.instance}" for c in concl_status if c.instance
+            ]
         lemmas = tuple(dict.fromkeys(lem for c in concl_status for lem in c.lemmas))
         theorems = tuple(dict.fromkeys(t for c in concl_status for t in c.theorems))
         out[st.id] = ProofStatus(

@@ -6,7 +6,21 @@ from __future__ import annotations
 import sympy as sp
 
 from theory import sinks as T1
-from theory.kernel import eq, ge, gt, le, lt, Cite, Combine, Hyp, Identity, Monotone, Product, Proof, Subst, Use
+from theory.kernel import (
+    Cite,
+    Combine,
+    Hyp,
+    Monotone,
+    Product,
+    Proof,
+    Subst,
+    Use,
+    eq,
+    ge,
+    gt,
+    le,
+    lt,
+)
 from theory.lemmas import (
     L1,
     Ln,
@@ -100,7 +114,7 @@ _T1A_NECESSARY = Proof(
 
 
 def ln_nonnegative(prefix: str = "", hyp: str = "eps_half") -> tuple:
-    """``L_n(eps) >= 0`` from ``eps < 1/2`` and ``n >= 2`` (the fact is named ``{prefix}Ln``)."""
+    """``L_n(eps) > 0`` from ``eps < 1/2`` and ``n >= 2`` (the fact is named ``{prefix}Ln``)."""
     p = prefix
     return (
         Use(f"{p}e_pos", gt(eps, 0), "tolerance_positive"),
@@ -111,11 +125,23 @@ def ln_nonnegative(prefix: str = "", hyp: str = "eps_half") -> tuple:
         Product(f"{p}w", ge((1 - eps) / eps, 0), (f"{p}e_lt1", (f"{p}e_pos", -1))),
         Combine(
             f"{p}ratio",
-            ge((n - 1) * (1 - eps) / eps, 1),
+            gt((n - 1) * (1 - eps) / eps, 1),
             (((1, f"{p}w"), f"{p}n2"), ((2, f"{p}inv_e"), hyp)),
         ),
         Combine(f"{p}one", gt(1, 0), ()),
-        Monotone(f"{p}Ln", ge(Ln, 0), "log", f"{p}ratio", f"{p}one"),
+        Monotone(f"{p}Ln", gt(Ln, 0), "log", f"{p}ratio", f"{p}one"),
+    )
+
+
+def l1_positive(prefix: str = "", hyp: str = "eps_half") -> tuple:
+    """``L_1(eps) > 0`` from ``eps < 1/2``: ``(1 - eps)/eps - 1 = (2/eps)(1/2 - eps)``."""
+    p = prefix
+    return (
+        Use(f"{p}e_pos1", gt(eps, 0), "tolerance_positive"),
+        Product(f"{p}inv_e1", gt(1 / eps, 0), ((f"{p}e_pos1", -1),)),
+        Combine(f"{p}odds1", gt((1 - eps) / eps, 1), (((2, f"{p}inv_e1"), hyp),)),
+        Combine(f"{p}one1", gt(1, 0), ()),
+        Monotone(f"{p}L1", gt(L1, 0), "log", f"{p}odds1", f"{p}one1"),
     )
 
 
@@ -180,7 +206,9 @@ _T1D_SINK = Proof(
 _T1D_NORM = Proof((Use("fro", eq(fro_norm, c_scale), "rank_one_frobenius"),))
 
 
-def _psd_row_inequality(prefix: str, big, small, ratio_lemma, big_lemma, small_lemma, small_pos_lemma, expo):
+def _psd_row_inequality(
+    prefix: str, big, small, ratio_lemma, big_lemma, small_lemma, small_pos_lemma, expo
+):
     """From ``A_big >= 1 - rest_max``, ``A_small <= rest_max``, ``rest_max < 1/2`` and
     ``A_big/A_small = exp(expo)``: ``expo > 0``."""
     p = prefix
@@ -207,12 +235,24 @@ def _t1e_common() -> tuple:
 
 
 _ROW_J = _psd_row_inequality(
-    "j_", attn_js, attn_jj, "softmax_ratio_row_j", "sink_weight_at_least",
-    "competitor_weight_at_most_row_j", "softmax_weight_positive_jj", ip_js - nj2,
+    "j_",
+    attn_js,
+    attn_jj,
+    "softmax_ratio_row_j",
+    "sink_weight_at_least",
+    "competitor_weight_at_most_row_j",
+    "softmax_weight_positive_jj",
+    ip_js - nj2,
 )
 _ROW_S = _psd_row_inequality(
-    "s_", attn_ss, attn_sj, "softmax_ratio_row_s", "sink_own_weight_at_least",
-    "competitor_weight_at_most_row_s", "softmax_weight_positive_sj", ns2 - ip_js,
+    "s_",
+    attn_ss,
+    attn_sj,
+    "softmax_ratio_row_s",
+    "sink_own_weight_at_least",
+    "competitor_weight_at_most_row_s",
+    "softmax_weight_positive_sj",
+    ns2 - ip_js,
 )
 
 _T1E_1 = Proof((*_t1e_common(), *_ROW_J, Combine("goal", gt(ip_js, nj2), ((1, "j_expo"),))))
@@ -263,6 +303,8 @@ _EXACT_NOTE = (
 
 EXACT = (
     ExactPerInstance(T1.SINK_GEOMETRY.id, "plain", ("farkas_convex_combination",), _EXACT_NOTE),
-    ExactPerInstance(T1.SINK_GEOMETRY_CAUSAL.id, "causal", ("farkas_convex_combination",), _EXACT_NOTE),
+    ExactPerInstance(
+        T1.SINK_GEOMETRY_CAUSAL.id, "causal", ("farkas_convex_combination",), _EXACT_NOTE
+    ),
     ExactPerInstance(T1.SINK_KEY_BIAS.id, "key_bias", ("farkas_convex_combination",), _EXACT_NOTE),
 )

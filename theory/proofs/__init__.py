@@ -230,15 +230,49 @@ def evaluate(
     return out
 
 
+def _depends_on(tp: TheoremProof) -> set[str]:
+    """Theorems a proof cites or whose lemmas rest on them (read from the steps, before checking)."""
+    from theory.kernel import Cite, Use
+
+    out: set[str] = set()
+    for step in tp.proof.steps:
+        if isinstance(step, Cite):
+            out.add(step.theorem)
+        elif isinstance(step, Use) and step.lemma in LEMMAS:
+            out.update(LEMMAS[step.lemma].theorems)
+    return out
+
+
+def _closure(ids: Iterable[str], proofs: list[TheoremProof]) -> set[str]:
+    deps: dict[str, set[str]] = {}
+    for tp in proofs:
+        deps.setdefault(tp.statement_id, set()).update(_depends_on(tp))
+    todo, seen = list(ids), set()
+    while todo:
+        sid = todo.pop()
+        if sid not in seen:
+            seen.add(sid)
+            todo.extend(deps.get(sid, ()))
+    return seen
+
+
 @cache
-def proof_statuses() -> dict[str, ProofStatus]:
-    """The status of every THEOREM (and of any other statement that carries a proof)."""
+def _statuses_for(ids: frozenset[str] | None) -> dict[str, ProofStatus]:
     proofs, exact = registered()
-    return evaluate(_statements(), proofs, exact)
+    statements = _statements()
+    if ids is not None:
+        keep = _closure(ids, proofs)
+        statements = tuple(s for s in statements if s.id in keep)
+    return evaluate(statements, proofs, exact)
+
+
+def proof_statuses(ids: Iterable[str] | None = None) -> dict[str, ProofStatus]:
+    """The status of every THEOREM (or of those in ``ids``; the kernel checks only what they need)."""
+    return _statuses_for(None if ids is None else frozenset(ids))
 
 
 def proof_status(statement_id: str) -> ProofStatus | None:
-    return proof_statuses().get(statement_id)
+    return proof_statuses([statement_id]).get(statement_id)
 
 
 __all__ = [

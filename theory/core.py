@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import sympy as sp
 
@@ -171,6 +172,7 @@ class Statement:
     mirrors: str | None = None  # for a control: the theorem it is a false variant of
     note: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
+    proof: Any = None  # a user's theory.kernel.Proof of the (single) conclusion, checked by the kernel
 
     @property
     def expected_verdict(self) -> str:

@@ -172,7 +172,9 @@ class Statement:
     mirrors: str | None = None  # for a control: the theorem it is a false variant of
     note: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
-    proof: Any = None  # a user's theory.kernel.Proof of the (single) conclusion, checked by the kernel
+    proof: Any = (
+        None  # a user's theory.kernel.Proof of the (single) conclusion, checked by the kernel
+    )
 
     @property
     def expected_verdict(self) -> str:

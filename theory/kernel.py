@@ -32,7 +32,7 @@ observables. The first refused step is reported with its reason.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from typing import Any
 
 import sympy as sp
@@ -134,10 +134,10 @@ class Fact:
     rhs: sp.Expr
     source: str  # "hypothesis", "lemma <id>", "theorem <id>", "rule <name>"
     premises: tuple[str, ...]
-    token: Any = field(default=None, repr=False, compare=False)
+    token: InitVar[Any] = None  # not stored: a copy (dataclasses.replace) must present it again
 
-    def __post_init__(self) -> None:
-        if self.token is not _KERNEL:
+    def __post_init__(self, token: Any) -> None:
+        if token is not _KERNEL:
             raise KernelError("a Fact can only be made by the proof kernel")
 
     @property

@@ -723,6 +723,7 @@ LEMMAS_LIST: tuple[Lemma, ...] = (
         eq(id_margin, (Ln / g) * gap_row),
         "under W = (L_n/g) I the diagonal margin of row i is (L_n/g) min_j (||x_i||^2 - x_i^T x_j)",
         rests_on=("id_margin", "gap_row = min_{j!=i} (||x_i||^2 - x_i^T x_j)"),
+        requires=(gt(g, 0), gt(Ln, 0)),
     ),
     Lemma(
         "gap_at_least_g",

@@ -94,7 +94,12 @@ _T4D = Proof(
         Hyp("g_pos", gt(g, 0)),
         Hyp("eps_half", lt(eps, HALF)),
         *ln_nonnegative(),
-        Use("m_def", eq(id_margin, (Ln / g) * gap_row), "scaled_identity_row_margin"),
+        Use(
+            "m_def",
+            eq(id_margin, (Ln / g) * gap_row),
+            "scaled_identity_row_margin",
+            premises=("g_pos", "Ln"),
+        ),
         Use("gap", ge(gap_row, g), "gap_at_least_g"),
         Product("scale", ge(Ln / g, 0), ("Ln", ("g_pos", -1))),
         Combine("m_ge", ge(id_margin, Ln), (("scale", "gap"), (1, "m_def"))),

@@ -18,7 +18,6 @@ from theory.kernel import (
     ge,
     gt,
     le,
-    lt,
 )
 from theory.lemmas import (
     R,
@@ -169,7 +168,6 @@ _T2D_CAP = (
 _T2D_ETA = (
     *_T2D_CAP,
     Hyp("thr", ge(margin, margin_threshold(n, eta, R))),
-    Hyp("eta_R", lt(eta, R)),
     Monotone("e_thr", ge(_E, (n - 1) * (R - eta) / eta), "exp", "thr"),
     Use("eta_pos", gt(eta, 0), "output_target_positive"),
     # eta - R(n-1)/(n-1+e^m) = (eta/(n-1+e^m)) (e^m - (n-1)(R - eta)/eta)

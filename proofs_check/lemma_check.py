@@ -375,7 +375,25 @@ def _diag_layer_world(rng: np.random.Generator, adversarial: bool) -> World:
     }
 
 
+def farkas_world(rng: np.random.Generator, adversarial: bool) -> World:
+    """Points with ``sum_k lambda_k p_k = 0`` (shifted so), a random bilinear margin ``l``."""
+    k, d = int(rng.integers(2, 7)), int(rng.integers(1, 4))
+    P = rng.normal(size=(k, d))
+    lam = rng.dirichlet(np.ones(k))
+    if adversarial:
+        lam = np.where(np.arange(k) == 0, 1 - 1e-9 * (k - 1), 1e-9)
+    P = P - lam @ P  # now sum_k lambda_k p_k = 0 (up to rounding)
+    q, W = rng.normal(size=d), rng.normal(size=(d, d))
+    margins = P @ W @ q  # l(p) = p^T W q: linear in p
+    residual = float(np.linalg.norm(lam @ P))
+    return {
+        "farkas_pairing": float(lam @ margins) / max(1.0, float(np.abs(margins).max())),
+        "hull_residual": 0.0 if residual < 1e-12 else residual,  # 0 up to the shift's rounding
+    }
+
+
 WORLDS: dict[str, Callable[[np.random.Generator, bool], World]] = {
+    "farkas": farkas_world,
     "softmax": softmax_world,
     "construction": construction_world,
     "psd": psd_world,
@@ -439,7 +457,7 @@ _EXACT = {
     "contraction_factor_nonnegative": "layer",
     "diameter_nonnegative": "layer",
     "output_target_positive": "softmax",
-    "farkas_convex_combination": "softmax",
+    "farkas_convex_combination": "farkas",
 }
 _VALUES = (
     "residual_",

@@ -11,8 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from theory.core import Kind, Statement
-from theory.kernel import check
-from theory.proofs import PROVED, PROVED_ON_INSTANCE, TESTED, context_for, proof_statuses
+from theory.kernel import Cite, Proof, check
+from theory.proofs import (
+    PROVED,
+    PROVED_ON_INSTANCE,
+    TESTED,
+    accepted_conclusions,
+    context_for,
+    proof_statuses,
+)
 
 _USER: dict[str, dict[str, Any]] = {}
 
@@ -32,8 +39,17 @@ def _check_user_proof(statement: Statement) -> dict[str, Any]:
             "lemmas": [],
             "refused": "a proof needs one conclusion relation",
         }
+    if not isinstance(statement.proof, Proof):
+        return {
+            "status": TESTED,
+            "instance": None,
+            "lemmas": [],
+            "refused": "proof is not a theory.kernel.Proof",
+        }
     index = statement.conclusions.index(concl[0])
-    verdict = check(statement.proof, concl[0].relation, context_for(statement, index))
+    cited = {step.theorem for step in statement.proof.steps if isinstance(step, Cite)}
+    ctx = context_for(statement, index, accepted_conclusions(cited) if cited else None)
+    verdict = check(statement.proof, concl[0].relation, ctx)
     if not verdict.accepted:
         refusal = verdict.refusal.summary() if verdict.refusal else "refused"
         return {"status": TESTED, "instance": None, "lemmas": [], "refused": refusal}

@@ -31,6 +31,7 @@ from theory.proofs import (
     PROVED,
     PROVED_ON_INSTANCE,
     TESTED,
+    accepted_conclusions,
     context_for,
     proof_statuses,
     registered,
@@ -217,16 +218,7 @@ def test_monotone_log_needs_the_domain():
 
 def _accepted():
     """The theorem conclusions the kernel accepted (what a Cite may use)."""
-    statuses = proof_statuses()
-    out = {}
-    for sid, ps in statuses.items():
-        st = BY_ID[sid]
-        hyps, _ = st.relations()
-        for c in ps.conclusions:
-            if c.accepted and c.proof is not None and c.proof.goal is None:
-                cond = st.conclusions[c.index]
-                out[(sid, c.index)] = (cond.relation, tuple(hyps) + tuple(cond.given))
-    return out
+    return accepted_conclusions([s.id for s in THEOREMS])
 
 
 def test_each_theorem_proof_fails_against_its_controls():

@@ -548,10 +548,6 @@ def check(proof: Proof, goal: sp.Basic, ctx: Context) -> Verdict:
     )
 
 
-def step_relation_latex(step: Step) -> str:
-    return sp.latex(step.rel)
-
-
 def describe(step: Step) -> str:
     """One line: the rule and what it cites (for the docs)."""
     if isinstance(step, Hyp):

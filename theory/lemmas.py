@@ -274,6 +274,7 @@ diam_prev, diam_next, one_minus_tau, mass_diff = (
 )
 
 a_, b_, x_ = _s("a"), _s("b"), _s("x")
+farkas_pairing, hull_residual = _s("farkas_pairing"), _s("hull_residual")
 
 L1 = sp.log((1 - eps) / eps)
 Ln = sp.log((n - 1) * (1 - eps) / eps)
@@ -299,11 +300,15 @@ LEMMAS_LIST: tuple[Lemma, ...] = (
     ),
     Lemma(
         "farkas_convex_combination",
-        eq(sp.Integer(0), sp.Integer(0)),
+        eq(farkas_pairing, 0),
         "if sum_k lambda_k p_k = 0 with lambda >= 0, sum lambda = 1, then sum_k lambda_k l(p_k) = 0 for "
         "every linear l: the l(p_k) cannot all be > 0 (Farkas' lemma, the easy direction); used by the "
         "exact per-instance certificates of T1.b, T1.c, T1.f, checked there in rational arithmetic",
-        rests_on=("conv", "the margins x_i^T W (x_s - x_j), linear in W and in each token"),
+        rests_on=(
+            "farkas_pairing = sum_k lambda_k l(p_k) for a linear l (a margin, linear in each token)",
+            "hull_residual = ||sum_k lambda_k p_k|| with lambda convex weights",
+        ),
+        requires=(eq(hull_residual, 0),),
     ),
     # -- domains of the scalars of THEORY.md §0 ------------------------------------------------
     Lemma(

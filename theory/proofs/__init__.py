@@ -271,6 +271,24 @@ def proof_statuses(ids: Iterable[str] | None = None) -> dict[str, ProofStatus]:
     return _statuses_for(None if ids is None else frozenset(ids))
 
 
+def accepted_conclusions(
+    ids: Iterable[str],
+) -> dict[tuple[str, int], tuple[sp.Basic, tuple[sp.Basic, ...]]]:
+    """What a :class:`~theory.kernel.Cite` may use: ``(id, index) -> (relation, its hypotheses)``
+    for every general, kernel-accepted conclusion of the theorems ``ids``."""
+    from theory import all_statements
+
+    by_id = {s.id: s for s in all_statements()}
+    out = {}
+    for sid, ps in proof_statuses(ids).items():
+        hyps, _ = by_id[sid].relations()
+        for c in ps.conclusions:
+            if c.accepted and c.proof is not None and c.proof.goal is None and c.status != TESTED:
+                cond = by_id[sid].conclusions[c.index]
+                out[(sid, c.index)] = (cond.relation, tuple(hyps) + tuple(cond.given))
+    return out
+
+
 def proof_status(statement_id: str) -> ProofStatus | None:
     return proof_statuses([statement_id]).get(statement_id)
 
@@ -280,6 +298,7 @@ __all__ = [
     "PROVED_ON_INSTANCE",
     "TESTED",
     "ConclusionStatus",
+    "accepted_conclusions",
     "ExactPerInstance",
     "ProofStatus",
     "TheoremProof",

@@ -207,6 +207,20 @@ def test_citing_a_theorem_needs_its_hypotheses():
     assert "premise" in reason
 
 
+def test_a_monotone_map_does_not_use_declared_signs():
+    a, b = sp.Symbol("a", positive=True), sp.Symbol("b", positive=True)
+    hyp = ge(a**2, b**2)
+    proof = Proof(
+        (
+            Hyp("h", hyp),
+            Hyp("b2", ge(b**2, 0)),
+            Monotone("m", ge(a, b), "sqrt", "h", "b2"),
+        )
+    )
+    reason = _refused(proof, ge(a, b), _ctx(hyp, ge(b**2, 0)))
+    assert "not sqrt applied" in reason
+
+
 def test_monotone_log_needs_the_domain():
     reason = _refused(
         Proof((Hyp("h", ge(x, y)), Monotone("m", ge(sp.log(x), sp.log(y)), "log", "h"))),

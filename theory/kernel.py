@@ -494,7 +494,8 @@ def _check_step(step: Step, env: dict[str, Fact], ctx: Context, used: list[str])
             need = to_rel(f.rhs, GT if step.function == "log" else GE, sp.Integer(0))
             if not fact_states(side, need):
                 raise KernelError(f"fact {step.side!r} does not state {need}")
-        if not (same(lhs, phi(f.lhs)) and same(rhs, phi(f.rhs))):
+        # phi is applied to the assumption-free copies: sqrt(x**2) is |x|, whatever x was declared
+        if not (same(lhs, phi(plain(f.lhs))) and same(rhs, phi(plain(f.rhs)))):
             raise KernelError(f"not {step.function} applied to both sides of {step.premise!r}")
         names = [step.premise] + ([step.side] if step.side else [])
         return _fact(step.name, step.rel, "rule monotone", names)

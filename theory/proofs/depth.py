@@ -1,6 +1,11 @@
 r"""Kernel proofs for T6 (depth): the one-layer bounds of T6.a, T6.b, T6.c in general; the stacked
 bounds (T6.a, T6.c, second conclusions) on explicit stacks of three and two layers, each layer an
-instance of the one-layer theorem (the kernel has no induction rule)."""
+instance of the one-layer theorem (the kernel has no induction rule).
+
+T6.d (``diam(A X) <= delta(A) diam(X)``, ``delta(A) = max_{a,b} sum_j (A_aj - A_bj)_+``) is the lemma
+``dobrushin_pair_bound`` with ``mass_diff = delta(A)`` (a definition lemma); its proof is that
+lemma alone, and T6.c's proof then becomes a Cite of T6.d plus ``dobrushin_mass_bound``.
+"""
 
 from __future__ import annotations
 

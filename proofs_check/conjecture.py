@@ -21,7 +21,10 @@ A conjecture lives in the user's own Python file and needs no change to the pack
         instances=attention_instances(),
     )
 
-and is run with ``proofs-check verify my_file.py::sink_never_takes_all``. ``quantities`` is written
+and is run with ``proofs-check verify my_file.py::sink_never_takes_all``. A conjecture may carry
+``proof=theory.kernel.Proof((...steps...))`` in the kernel's language (hypotheses, lemmas of
+:mod:`theory.lemmas`, rules): the report then says PROVED, or shows the first inference the kernel
+refused. ``quantities`` is written
 against ``ops`` (``ops.xp`` is ``jax.numpy`` or NumPy over ``arb`` balls), so that a counterexample
 is certified in ball arithmetic exactly like ours.
 """
@@ -91,6 +94,7 @@ class Conjecture:
     expect: str = "HOLDS"
     min_met: int = 30
     extra: dict[str, Any] = field(default_factory=dict)
+    proof: Any = None  # a theory.kernel.Proof of the conclusion from the hypotheses (optional)
 
     def check(self, source: str) -> RelationCheck:
         if not isinstance(self.conclusion, sp.Rel):
@@ -109,6 +113,7 @@ class Conjecture:
             claim="user",
             hypotheses=tuple(Condition(str(h), h) for h in self.hypotheses),
             conclusions=(Condition(str(self.conclusion), self.conclusion),),
+            proof=self.proof,
         )
         return RelationCheck(
             statement,

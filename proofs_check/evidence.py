@@ -62,6 +62,13 @@ class Evidence:
         return sum(r.verified for r in self.symbolic)
 
     @property
+    def proof(self) -> dict[str, Any] | None:
+        """The kernel's proof status (:mod:`proofs_check.proof_status`); None for controls."""
+        from proofs_check.proof_status import proof_json
+
+        return proof_json(self.statement, self.extra)
+
+    @property
     def verdict(self) -> str:
         if self.error is not None or self.steps_verified < len(self.symbolic):
             return ERROR
@@ -86,6 +93,7 @@ class Evidence:
             "verdict": self.verdict,
             "expected_verdict": s.expected_verdict,
             "as_expected": self.expected,
+            "proof": self.proof,
             "symbolic_steps": {
                 "verified": self.steps_verified,
                 "total": len(self.symbolic),

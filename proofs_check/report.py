@@ -16,6 +16,7 @@ from rich.table import Table
 from proofs_check.atomic import write_json_atomic
 from proofs_check.evidence import Evidence
 from proofs_check.stable import stable_slack
+from proofs_check.proof_status import proof_cell
 
 SCHEMA_VERSION = 1
 
@@ -43,7 +44,8 @@ def evidence_table(results: list[Evidence]) -> Table:
     for col, kw in (
         ("id", {"no_wrap": True}),
         ("kind", {}),
-        ("symbolic", {"justify": "right"}),
+        ("proof", {}),
+        ("algebra", {"justify": "right"}),
         ("tried / met", {"justify": "right"}),
         ("worst slack", {"justify": "right"}),
         ("adversary", {"justify": "right"}),
@@ -57,6 +59,7 @@ def evidence_table(results: list[Evidence]) -> Table:
         table.add_row(
             ev.statement.id,
             ev.statement.kind.value,
+            proof_cell(ev.statement, ev.extra),
             sym,
             f"{ev.tried} / {ev.met}",
             format_slack(ev.worst_slack),
@@ -90,6 +93,11 @@ def notes(results: list[Evidence]) -> list[str]:
             )
         if ev.detail:
             parts.append(ev.detail)
+        proof = ev.proof or {}
+        if proof.get("instance"):
+            parts.append(f"proof: {proof['status']} ({proof['instance']})")
+        if proof.get("refused"):
+            parts.append(f"proof refused at {proof['refused']}")
         adv = getattr(ev, "adversary", None) or {}
         if adv.get("error"):
             parts.append(f"adversarial phase failed: {adv['error']}")

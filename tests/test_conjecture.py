@@ -85,3 +85,44 @@ def test_unknown_family_is_reported(tmp_path):
     target = write(tmp_path, 'c = attention_instances(token_families=["nope"])\n')
     with pytest.raises(TargetError, match="unknown family 'nope'"):
         resolve([target])
+
+
+def test_conjecture_with_a_kernel_proof_is_reported_proved_or_refused(tmp_path):
+    from proofs_check.proof_status import proof_json
+
+    src = tmp_path / "proved.py"
+    src.write_text(
+        """
+import sympy as sp
+from proofs_check.conjecture import Conjecture, attention_instances
+from theory.kernel import Combine, Proof, Use, ge
+
+rest = sp.Symbol("rest", real=True)
+
+def quantities(inst, ops):
+    from proofs_check.observables.attention import attention
+    A = attention(ops, inst["X"], inst["W"])
+    others = ops.xp.arange(A.shape[0]) != inst["s"]
+    return {"rest": ops.xp.where(others[None, :], A, 0 * A).sum(axis=-1)}
+
+good = Conjecture(
+    name="good", conclusion=sp.GreaterThan(rest, 0), quantities=quantities,
+    instances=attention_instances(),
+    proof=Proof((Use("r", sp.StrictGreaterThan(rest, 0), "rest_positive"),
+                 Combine("goal", ge(rest, 0), ((1, "r"),)))),
+)
+bad = Conjecture(
+    name="bad", conclusion=sp.GreaterThan(rest, 1), quantities=quantities,
+    instances=attention_instances(),
+    proof=Proof((Use("r", sp.StrictGreaterThan(rest, 0), "rest_positive"),
+                 Combine("goal", ge(rest, 1), ((1, "r"),)))),
+)
+"""
+    )
+    from proofs_check.conjecture import load_conjectures
+
+    good, bad = load_conjectures(str(src))
+    assert proof_json(good.statement)["status"] == "PROVED"
+    refused = proof_json(bad.statement)
+    assert refused["status"] == "TESTED"
+    assert "step 2 (goal, combination)" in refused["refused"]

@@ -367,3 +367,32 @@ def test_empirical_page_reads_the_committed_json(monkeypatch, tmp_path):
     assert "| T3.f | scale-free" in page and "| 50.0% | 75.0% | 100.0% | 50.0% | 25.0% |" in page
     # no reading holds on half of the smollm2 heads: the finding says so
     assert "no reading holds on at least half" in page and "4-bit quantised" in page
+
+
+def test_pages_state_the_kernel_proof_status_and_its_lemmas():
+    claims = {c.id: c for c in discover_claims()}
+    t2 = claims["T2"]
+    page = claim_page(
+        ClaimPageInputs(t2, {s.id: verified_derivation(s) for s in t2.statements}, {}, [], 0)
+    )
+    section = page[page.index("## T2.b") : page.index("## T2.c")]
+    assert "**Proof: PROVED**" in section
+    assert "`hull_point_at_least_distance`" in section and "Cauchy–Schwarz" in section
+    assert "Kernel proof of C1" in section
+    assert "**Algebra steps**" in section and "not a proof" in section
+    assert "verified by SymPy" not in page
+    t1 = claims["T1"]
+    derivations = {s.id: verified_derivation(s) for s in t1.statements}
+    exact = {"extra": {"exact_proofs": {"proved": 12, "instances": 12}}}
+    partial = {"extra": {"exact_proofs": {"proved": 11, "instances": 12}}}
+    for evidence, status, text in (
+        (exact, "PROVED_ON_INSTANCE", "proved on 12 exact instances"),
+        (partial, "TESTED", "exact certificates on 11 of 12 instances"),
+    ):
+        ev = {"verdict": "HOLDS", "expected_verdict": "HOLDS", "as_expected": True, **evidence}
+        from proofs_check.docs.claim_page import proof_markdown
+
+        block = proof_markdown(T1.SINK_GEOMETRY, ev)
+        assert f"**Proof: {status}**" in block and text in block
+    page = claim_page(ClaimPageInputs(t1, derivations, {}, [], 0))
+    assert "tested, not proved" in page  # no exact certificates ran for T1.b here

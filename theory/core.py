@@ -1,4 +1,9 @@
-"""The statement model: one object per item of THEORY.md, and derivation steps SymPy verifies.
+"""The statement model: one object per item of THEORY.md, and algebra steps whose algebra SymPy checks.
+
+The steps here are a sketch of each argument, not a proof: a :class:`Combination`'s premises are
+free expressions (nothing ties them to a hypothesis) and a :class:`Positive` reads a sign off the
+symbols' declared assumptions. What is proved is what the kernel (:mod:`theory.kernel`) accepts:
+see :mod:`theory.proofs` for each theorem's proof and status.
 
 A :class:`Statement` carries an id (``T1.a``, ``T2-F1``, ``E3``), a title, its kind
 (theorem, control, explore), its hypotheses and conclusions, and the derivation that SymPy checks.
@@ -12,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import sympy as sp
 
@@ -73,7 +79,8 @@ class Identity:
 
 @dataclass(frozen=True)
 class Positive:
-    """``expr > 0`` (or ``>= 0`` with ``strict=False``) follows from the symbols' assumptions."""
+    """``expr > 0`` (or ``>= 0`` with ``strict=False``) follows from the symbols' *declared*
+    assumptions (not a proof of the sign: the kernel's positivity needs facts)."""
 
     text: str
     expr: sp.Expr
@@ -110,12 +117,12 @@ class Root:
 
 @dataclass(frozen=True)
 class Combination:
-    """An implication certified by a nonnegative combination (a Positivstellensatz-style proof).
+    """``conclusion = sum_k weight_k * premise_k`` identically, every weight nonnegative by the
+    symbols' declared assumptions.
 
-    ``conclusion = sum_k weight_k * premise_k`` identically, with every weight provably positive
-    (or nonnegative). If every premise is ``>= 0`` (``> 0`` for a strict one) then so is the
-    conclusion: the implication ``premises => conclusion >= 0`` is verified without trusting any
-    inequality solver.
+    If every premise is ``>= 0`` then so is the conclusion; but the premises are free expressions
+    here (nothing ties them to a hypothesis or a lemma), so the step checks the algebra of an
+    implication, not that its premises hold. :class:`theory.kernel.Combine` is the proof rule.
     """
 
     text: str
@@ -171,6 +178,9 @@ class Statement:
     mirrors: str | None = None  # for a control: the theorem it is a false variant of
     note: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
+    proof: Any = (
+        None  # a user's theory.kernel.Proof of the (single) conclusion, checked by the kernel
+    )
 
     @property
     def expected_verdict(self) -> str:

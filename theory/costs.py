@@ -24,7 +24,7 @@ from __future__ import annotations
 import sympy as sp
 
 from theory.core import Combination, Condition, Identity, Kind, Root, Statement
-from theory.sinks import gamma_u, gamma_v
+from theory.sinks import TOLERANCE_BELOW_HALF, gamma_u, gamma_v
 from theory.symbols import d, eps, log_odds_all, log_odds_single, n, sink_weight_from_margin
 
 c_sink = sp.Symbol("c_sink", positive=True)
@@ -102,6 +102,7 @@ SINK_COST_UPPER = Statement(
             "gamma_u > 0 (all tokens in an open half-space)", sp.StrictGreaterThan(gamma_u, 0)
         ),
         Condition("gamma_v > 0 (x_s an exposed vertex)", sp.StrictGreaterThan(gamma_v, 0)),
+        TOLERANCE_BELOW_HALF,
         Condition(
             "c_sink is the optimum of the convex program, computed by a conic solver that converged; "
             "it is compared within a tolerance tied to the solver's duality gap"
@@ -234,6 +235,7 @@ DIAG_COST_UPPER = Statement(
     claim="T4",
     hypotheses=(
         Condition("g = min_{i != j} (||x_i||^2 - x_i^T x_j) > 0", sp.StrictGreaterThan(g, 0)),
+        TOLERANCE_BELOW_HALF,
         Condition("c_diag from a converged conic solve, compared within its duality-gap tolerance"),
     ),
     conclusions=(Condition("c_diag <= d L_n(eps) / g", sp.LessThan(c_diag, DIAG_UPPER)),),
@@ -263,6 +265,7 @@ SINK_CHEAPER = Statement(
         Condition("gamma_u > 0", sp.StrictGreaterThan(gamma_u, 0)),
         Condition("gamma_v > 0", sp.StrictGreaterThan(gamma_v, 0)),
         Condition("sigma_max(X~)^2 > 0", sp.StrictGreaterThan(sigma_max_sq, 0)),
+        TOLERANCE_BELOW_HALF,
         Condition(
             "the diagonal program is feasible (LP); both costs from converged conic solves, compared "
             "within their duality-gap tolerances"

@@ -194,6 +194,12 @@ SINK_GEOMETRY_CAUSAL = Statement(
     ),
 )
 
+TOLERANCE_BELOW_HALF = Condition(
+    "eps < 1/2 (the range the checks sample; the proof needs L_n(eps) >= 0, i.e. eps <= (n-1)/n: "
+    "for larger eps, c < 0 and the construction fails)",
+    sp.StrictLessThan(eps, sp.Rational(1, 2)),
+)
+
 SINK_CONSTRUCTION = Statement(
     id="T1.d",
     name="rank_one_sink_construction",
@@ -208,6 +214,7 @@ SINK_CONSTRUCTION = Statement(
         Condition(
             "u*, v* unit vectors attaining gamma_u, gamma_v; W = c u* v*^T, c = L_n(eps)/(gamma_u gamma_v)"
         ),
+        TOLERANCE_BELOW_HALF,
     ),
     conclusions=(
         Condition("every row puts mass >= 1 - eps on s: 1 - A_is <= eps", sp.LessThan(rest, eps)),

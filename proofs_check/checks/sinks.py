@@ -38,6 +38,7 @@ from proofs_check.observables.geometry import (
     strict_separation_lp,
     vertex_points,
 )
+from proofs_check.observables.sink_certificates import certify_sink_instance
 from theory import sinks as T1
 from theory.core import verify_steps
 from theory.symbols import eps as eps_symbol
@@ -319,7 +320,9 @@ class SinkEquivalenceCheck:
         per_shape = max(
             1, -(-samples // (4 * len(self.shapes)))
         )  # LPs are dearer than vmapped checks
-        counts = {"sink": 0, "no_sink": 0, "ambiguous": 0, "disagree": 0}
+        counts = dict.fromkeys(
+            ("sink", "no_sink", "ambiguous", "disagree", "exact", "not_exact"), 0
+        )
         families: dict[str, int] = {}
         for idx, (n, d) in enumerate(self.shapes):
             batch = self.sample(rng_for(seed, self.statement.id, idx), n, d, per_shape)
@@ -336,6 +339,8 @@ class SinkEquivalenceCheck:
                 label = attention_family(inst)
                 families[label] = families.get(label, 0) + 1
                 counts["sink" if sides.geometric else "no_sink"] += 1
+                exact = certify_sink_instance(X, s, self.mode, sides.geometric)
+                counts["exact" if exact.certified else "not_exact"] += 1
                 if not sides.agree:
                     counts["disagree"] += 1
                     ev.uncertified_violations += 1
@@ -349,8 +354,10 @@ class SinkEquivalenceCheck:
         ev.worst_slack = None
         ev.detail = (
             f"sink possible {counts['sink']}, impossible {counts['no_sink']}, "
-            f"ambiguous (an LP optimum in ({LP_ZERO:g}, {LP_TOL:g}]) {counts['ambiguous']}, disagreements {counts['disagree']}"
+            f"ambiguous (an LP optimum in ({LP_ZERO:g}, {LP_TOL:g}]) {counts['ambiguous']}, disagreements {counts['disagree']}; "
+            f"proved on {counts['exact']} of {ev.met} instances by exact rational certificates"
         )
+        ev.extra["exact_proofs"] = {"proved": counts["exact"], "instances": ev.met}
         if min(counts["sink"], counts["no_sink"]) < self.min_per_side:
             ev.met = min(
                 ev.met, ev.min_met - 1

@@ -8,8 +8,9 @@ Entry points (the CLI's ``proofs-check docs [--out DIR] [--check]`` calls them):
                 figures=True) -> list[str]          # relative paths, e.g. "T1.md", "figures/x.png"
     check_docs(...) -> DocsCheck                     # the same, with a diff per stale page
 
-Every formula is ``sp.latex`` of the statement's own SymPy objects; every derivation step is
-verified by SymPy before it is printed (:class:`DerivationError` otherwise); every number comes
+Every formula is ``sp.latex`` of the statement's own SymPy objects; every derivation step's algebra
+is checked by SymPy before it is printed (:class:`DerivationError` otherwise); a page states each
+theorem's proof status as the kernel (:mod:`theory.proofs`) found it; every number comes
 from the same ``run_check`` call that ``proofs-check verify`` makes.
 """
 

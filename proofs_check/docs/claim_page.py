@@ -1,7 +1,7 @@
-r"""One page per claim: notation, statements in LaTeX, verified derivations, evidence, controls.
+r"""One page per claim: notation, statements in LaTeX, kernel proof status, algebra steps, evidence.
 
 Everything printed is read from the objects themselves: relations are ``sp.latex`` of the
-statement's SymPy relations, derivation steps are the step objects (verified by SymPy before the
+statement's SymPy relations, derivation steps are the step objects (their algebra checked by SymPy before the
 page is written), numbers come from the evidence of ``verify``'s own run at the page's seed and
 sample counts, counterexamples are the certified instances.
 """
@@ -130,11 +130,11 @@ def conditions_markdown(label: str, conditions: Sequence[Condition]) -> str:
 
 _STEP_KIND = {
     Identity: "identity: SymPy simplifies the difference of the two sides to 0",
-    Positive: "positivity: SymPy proves the sign from the symbols' assumptions",
+    Positive: "sign: SymPy reads it off the symbols' declared assumptions (not a proof of the sign)",
     Root: "solved: SymPy solves the equation and finds exactly the solutions shown",
     Combination: (
-        "nonnegative combination: SymPy checks the identity and that every weight is "
-        "nonnegative, so the premises imply the conclusion"
+        "combination: SymPy checks the identity and the weights' signs; its premises are not "
+        "traced to hypotheses here (the kernel proof above does that)"
     ),
 }
 
@@ -161,14 +161,84 @@ def derivation_markdown(statement: Statement, results: Sequence[StepResult]) -> 
     if not statement.derivation:
         return ""
     out = [
-        f"**Derivation** — {len(results)} step{'s' * (len(results) != 1)}, "
-        "each verified by SymPy when this page was generated.\n"
+        f"**Algebra steps** — {len(results)} step{'s' * (len(results) != 1)}; SymPy checked the "
+        "algebra of each when this page was generated. A step's premises are not traced, so this "
+        "list is a sketch, not a proof: what is proved is the kernel proof's status above.\n"
     ]
     for step, result in zip(statement.derivation, results, strict=True):
         kind = _STEP_KIND.get(type(step), type(step).__name__)
         out.append(f"**Step {result.index}** ✓ *{md.text(kind)}.* {md.text(result.text)}\n")
         out.append(formula_markdown(step_latex(step)))
     return "\n".join(out)
+
+
+_STATUS_TEXT = {
+    "PROVED": "every conclusion is reached from the hypotheses by inferences the proof kernel "
+    "checks (theory/kernel.py), in general",
+    "PROVED_ON_INSTANCE": "every conclusion is kernel-checked, but only on the instance named "
+    "(or resting on a result proved on an instance)",
+    "TESTED": "tested, not proved: checked by sampling only",
+}
+
+
+def proof_markdown(statement: Statement, evidence: Mapping[str, Any] | None) -> str:
+    """The kernel's status, what a proof was carried out on, and the lemmas it uses."""
+    from proofs_check.proof_status import proof_json
+    from theory.lemmas import LEMMAS
+
+    extra = (evidence or {}).get("extra") or {}
+    found = proof_json(statement, extra)
+    if found is None:
+        return ""
+    status = found["status"]
+    out = [f"**Proof: {status}** — {_STATUS_TEXT[status]}.\n"]
+    if found.get("instance"):
+        out.append(f"Instance: {md.text(found['instance'])}.\n")
+    if found.get("theorems"):
+        out.append(f"Uses the theorems {md.text(', '.join(found['theorems']))}.\n")
+    if found.get("refused"):
+        out.append(f"The kernel refused {md.text(found['refused'])}.\n")
+    out.extend(_proof_steps_markdown(statement))
+    if found.get("lemmas"):
+        out.append(
+            "Lemmas of the trusted base ([theory/lemmas.py](../theory/lemmas.py)) it uses:\n"
+        )
+        for lem_id in found["lemmas"]:
+            lem = LEMMAS[lem_id]
+            how = "proved on a symbolic instance and " if lem.symbolic is not None else ""
+            out.append(
+                f"- {md.code(lem_id)}: {md.text(lem.citation)} ({how}tested on random and "
+                "near-equality instances)"
+            )
+        out.append("")
+    return "\n".join(out)
+
+
+def _proof_steps_markdown(statement: Statement) -> list[str]:
+    """Each kernel proof's steps (rule, premises, relation), collapsed."""
+    from theory.kernel import describe
+    from theory.proofs import proof_statuses
+
+    found = proof_statuses([statement.id]).get(statement.id)
+    if found is None or statement.proof is not None:
+        return []
+    out = []
+    for c in found.conclusions:
+        if c.proof is None:
+            continue
+        where = f" on {c.proof.proof.instance}" if c.proof.proof.instance else ""
+        goal = f" (goal: {c.proof.goal_text})" if c.proof.goal_text else ""
+        verdict = "accepted" if c.accepted else "refused"
+        lines = [
+            f"<details><summary>Kernel proof of C{c.index + 1}{md.text(where)}{md.text(goal)}: "
+            f"{len(c.proof.proof.steps)} steps, {verdict}</summary>\n"
+        ]
+        for k, step in enumerate(c.proof.proof.steps, 1):
+            lines.append(f"{k}. {md.code(step.name)} — {md.text(describe(step))}\n")
+            lines.append(formula_markdown(relation_latex(step.rel)))
+        lines.append("</details>\n")
+        out.append("\n".join(lines))
+    return out
 
 
 def formula_markdown(tex: str) -> str:
@@ -384,6 +454,9 @@ def statement_section(s: Statement, inputs: ClaimPageInputs) -> str:
     out.append(conditions_markdown("H", s.hypotheses))
     out.append("**Conclusions**\n")
     out.append(conditions_markdown("C", s.conclusions))
+    proof = proof_markdown(s, record.evidence if record is not None else None)
+    if proof:
+        out.append(proof)
     derivation = derivation_markdown(s, inputs.derivations[s.id])
     if derivation:
         out.append(derivation)
@@ -422,12 +495,23 @@ def summary_table(claim: Claim, records: Mapping[str, EvidenceRecord]) -> str:
                 md.cell(s.title),
                 ev["verdict"] if ev else "not checked yet",
                 verdict_mark(ev) if ev else "–",
+                ((ev or {}).get("proof") or {}).get("status", "–"),
                 f"{ev['instances_meeting_hypotheses']} / {ev['instances_tried']}" if ev else "–",
                 slack_text(ev["worst_slack"]) if ev else "–",
             ]
         )
     return md.table(
-        ["id", "kind", "statement", "verdict", "as expected", "met / tried", "worst slack"], rows
+        [
+            "id",
+            "kind",
+            "statement",
+            "verdict",
+            "as expected",
+            "proof",
+            "met / tried",
+            "worst slack",
+        ],
+        rows,
     )
 
 

@@ -1,4 +1,4 @@
-"""Gather what the pages print: verified derivations and each statement's evidence.
+"""Gather what the pages print: derivation steps (their algebra checked by SymPy) and each statement's evidence.
 
 Evidence comes from :func:`proofs_check.runner.run_all`, the call ``proofs-check verify`` makes
 (the check, then the adversarial phase of :mod:`proofs_check.search` where it exists, run without

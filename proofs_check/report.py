@@ -15,8 +15,8 @@ from rich.table import Table
 
 from proofs_check.atomic import write_json_atomic
 from proofs_check.evidence import Evidence
-from proofs_check.stable import stable_slack
 from proofs_check.proof_status import proof_cell
+from proofs_check.stable import stable_slack
 
 SCHEMA_VERSION = 1
 

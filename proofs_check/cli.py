@@ -106,6 +106,12 @@ def report_console(json_path: Path | None) -> Console | None:
     return None
 
 
+def _non_empty_path(ctx: Any, param: Any, value: Path | None) -> Path | None:
+    if value is not None and str(value).strip() in ("", "."):
+        raise click.BadParameter("an empty path (or '.'): name a folder for the database")
+    return value
+
+
 def db_options(help: str) -> Callable[[F], F]:
     """``--db DIR`` (parameter ``db_dir``) then ``--no-db``: the counterexample database."""
     db = click.option(
@@ -113,6 +119,7 @@ def db_options(help: str) -> Callable[[F], F]:
         "db_dir",
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
+        callback=_non_empty_path,
         help=help,
     )
     no_db = click.option("--no-db", is_flag=True, help="Neither replay nor save counterexamples.")
@@ -364,8 +371,8 @@ def _note_not_run(payload: dict[str, Any]) -> None:
     if interrupt.requested():
         not_run = payload.get("not_run") or []
         click.echo(
-            "proofs-check: interrupted"
-            + (f"; not run: {', '.join(not_run)}" if not_run else "; every target was reached"),
+            "proofs-check: interrupted; the report above is partial"
+            + (f"; not run: {', '.join(not_run)}" if not_run else ""),
             err=True,
         )
 

@@ -244,7 +244,8 @@ def run_replay(paths: tuple[Path, ...]) -> list[ReplayRow]:
         try:
             entry = load_entry(path)
         except CorruptEntry as exc:
-            rows.append((path, "?", None, f"corrupt counterexample file: {exc}"))
+            kind = "" if str(exc).startswith("cannot read") else "corrupt counterexample file: "
+            rows.append((path, "?", None, f"{kind}{exc}"))
             continue
         rows.append(_replay_entry(path, entry))
     return rows

@@ -22,6 +22,7 @@ from rich.console import Console
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
 MAX_BUDGET_S = 1e6  # about 11.6 days: a budget beyond this is a typo, not a plan
+MAX_SAMPLES = 1_000_000  # per statement (500 x the default): more would exhaust memory, not help
 SEED_HELP = "Seed of every random choice."
 QUIET_HELP = "No progress bar on stderr."
 JSON_HELP = "Also write JSON."
@@ -175,7 +176,7 @@ def list_statements() -> None:
 @seed_option(SEED_HELP)
 @click.option(
     "--samples",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_SAMPLES),
     default=2000,
     show_default=True,
     help="Instances per statement.",
@@ -439,7 +440,18 @@ def mutate(
 
 
 def main() -> None:
-    """Entry point: click in non-standalone mode so that every error is one line, no traceback."""
+    """Entry point: click in non-standalone mode so that every error is one line, no traceback;
+    SIGINT handled by :mod:`proofs_check.interrupt` (exit 130, never a traceback or a crash)."""
+    from proofs_check import interrupt
+
+    previous = interrupt.install()
+    try:
+        _main()
+    finally:
+        interrupt.uninstall(previous)
+
+
+def _main() -> None:
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -448,7 +460,7 @@ def main() -> None:
         click.echo(f"proofs-check: error: {exc.format_message()}", err=True)
         sys.exit(EXIT_USAGE)
     except (click.exceptions.Abort, KeyboardInterrupt):
-        # the second Ctrl-C: stop now, without tearing down XLA's threads (which can crash)
+        # SIGINT not handled here (a thread, a test runner): stop without tearing XLA down
         click.echo("proofs-check: interrupted", err=True)
         _exit_now(EXIT_INTERRUPTED)
     except Exception as exc:  # a bug: still one line, and the traceback only on request

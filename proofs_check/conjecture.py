@@ -232,7 +232,7 @@ def _needed_symbols(conclusion: sp.Rel, hypotheses: tuple[sp.Rel, ...]) -> tuple
 
 def _user_call(who: str, label: str, fn: Callable[..., Any], *args: Any) -> Any:
     """Call user code; ``SystemExit`` / ``KeyboardInterrupt`` from it become a ConjectureError (so
-    that only this statement is an ERROR) unless the user really pressed Ctrl-C twice."""
+    that only this statement is an ERROR), see :func:`is_users_own`."""
     try:
         return fn(*args)
     except (SystemExit, KeyboardInterrupt) as exc:
@@ -244,10 +244,10 @@ def _user_call(who: str, label: str, fn: Callable[..., Any], *args: Any) -> Any:
 
 
 def is_users_own(exc: BaseException) -> bool:
-    """A ``SystemExit`` is always the code's own; a ``KeyboardInterrupt`` only while Ctrl-C is a
-    request (:mod:`proofs_check.interrupt`) and was not pressed twice."""
+    """A ``SystemExit`` is always the code's own; a ``KeyboardInterrupt`` too while SIGINT is
+    handled by :mod:`proofs_check.interrupt` (a real Ctrl-C then never raises)."""
     if isinstance(exc, KeyboardInterrupt):
-        return interrupt.active() and not interrupt.forced()
+        return interrupt.installed()
     return isinstance(exc, SystemExit)
 
 

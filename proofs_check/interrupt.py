@@ -1,18 +1,25 @@
-"""Ctrl-C (SIGINT) as a request, not an exception: long commands stop between batches.
+"""Ctrl-C (SIGINT) without tracebacks or crashes: a request between batches, or a clean exit.
 
-Raising ``KeyboardInterrupt`` in the middle of a JAX/XLA computation, and then tearing the
-interpreter down while XLA's threads still run, crashes the process (a segmentation fault). So
-while :func:`sigint_as_request` is active, the first SIGINT only sets a flag; ``verify`` checks it
-between statements and ``search`` between rounds and statements, reports what it already found,
-writes its files and exits with status 130. A second SIGINT raises :class:`ForcedInterrupt` at once
-(the run ends without its report; files are still written atomically, so none is half written).
+Raising ``KeyboardInterrupt`` in the middle of a JAX/XLA computation (or of JAX's import), and then
+tearing the interpreter down while XLA's threads still run, crashes the process or prints a
+traceback from wherever the signal landed. So the CLI handles SIGINT itself (:func:`install`, from
+the moment the package is imported by the ``proofs-check`` program, and in :func:`main`):
 
-A ``KeyboardInterrupt`` that user code raises on its own is therefore never the user's Ctrl-C;
-:func:`forced` tells the two apart.
+* while a long command runs (:func:`sigint_as_request`: ``verify``, ``search``, ``mutate``,
+  ``replay``), the first SIGINT only sets a flag; ``verify`` checks it between statements and
+  ``search`` between rounds and statements, then reports what it already found, writes its files,
+  saves to the database and exits with status 130;
+* any other SIGINT (the second one, or one outside such a command) prints one line and ends the
+  process at once with status 130 (``os._exit``: no interpreter teardown). Files are written
+  atomically, so none is ever half written.
+
+A ``KeyboardInterrupt`` that user code raises while the handler is installed is therefore never
+the user's Ctrl-C (:func:`installed`). A process started with SIGINT ignored keeps ignoring it.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -22,64 +29,78 @@ from typing import Any
 
 EXIT_INTERRUPTED = 130
 
-_state = {"requested": False, "forced": False, "active": False}
-
-
-class ForcedInterrupt(KeyboardInterrupt):
-    """The second Ctrl-C: stop now."""
+_state = {"requested": False, "active": False}
 
 
 def requested() -> bool:
-    """Whether Ctrl-C was pressed since the command started."""
+    """Whether Ctrl-C was pressed during the current long command."""
     return _state["requested"]
 
 
-def forced() -> bool:
-    """Whether Ctrl-C was pressed twice (the run must stop now)."""
-    return _state["forced"]
-
-
 def active() -> bool:
-    """Whether SIGINT is being handled as a request (then a ``KeyboardInterrupt`` that reaches
-    the code is the user code's own, or the second Ctrl-C: :func:`forced`)."""
+    """Whether a long command is polling :func:`requested`."""
     return _state["active"]
 
 
 def request() -> None:
-    """What the first SIGINT does (also callable from tests)."""
+    """What the first SIGINT does during a long command."""
     _state["requested"] = True
 
 
-def reset() -> None:
-    _state["requested"] = False
-    _state["forced"] = False
-
-
 def _handler(signum: int, frame: Any) -> None:
-    if _state["requested"]:
-        _state["forced"] = True
-        raise ForcedInterrupt
-    request()
-    print(
-        "proofs-check: interrupted; finishing the current step, then reporting what was found "
-        "(Ctrl-C again to stop now)",
-        file=sys.stderr,
-        flush=True,
-    )
+    if _state["active"] and not _state["requested"]:
+        request()
+        print(
+            "proofs-check: interrupted; finishing the current step, then reporting what was "
+            "found (Ctrl-C again to stop now)",
+            file=sys.stderr,
+            flush=True,
+        )
+        return
+    print("proofs-check: interrupted", file=sys.stderr, flush=True)
+    try:
+        sys.stdout.flush()
+    finally:
+        os._exit(EXIT_INTERRUPTED)
+
+
+def installed() -> bool:
+    """Whether SIGINT is handled here (then a ``KeyboardInterrupt`` is user code's own)."""
+    return signal.getsignal(signal.SIGINT) is _handler
+
+
+def install() -> Any:
+    """Handle SIGINT here (main thread only, and not if it is ignored); returns the previous
+    handler, or ``None`` if nothing changed."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.SIG_IGN or previous is _handler:
+        return None
+    signal.signal(signal.SIGINT, _handler)
+    return previous
+
+
+def uninstall(previous: Any) -> None:
+    if previous is not None and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextmanager
 def sigint_as_request() -> Iterator[None]:
-    """SIGINT sets :func:`requested` instead of raising, for the duration of the block (main
-    thread only; elsewhere, e.g. a test runner's worker thread, nothing changes)."""
-    reset()
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, _handler)
+    """For the block, the first SIGINT sets :func:`requested` instead of ending the process."""
+    _state["requested"] = False
+    previous = install()
     _state["active"] = True
     try:
         yield
     finally:
         _state["active"] = False
-        signal.signal(signal.SIGINT, previous)
+        uninstall(previous)
+
+
+def cli_is_starting() -> bool:
+    """Whether this process is the ``proofs-check`` program (or ``python -m proofs_check``)
+    importing the package: then SIGINT is handled from the first line on."""
+    argv0 = sys.argv[0] if sys.argv else ""
+    return argv0 == "-m" or os.path.basename(argv0) in ("proofs-check", "proofs-check.exe")

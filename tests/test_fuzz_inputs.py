@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from proofs_check.cli import MAX_BUDGET_S, cli
+from proofs_check.cli import MAX_BUDGET_S, MAX_SAMPLES, cli
 from proofs_check.search.database import (
     FORMAT,
     CorruptEntry,
@@ -133,7 +133,7 @@ def test_documented_hostile_files_are_corrupt_entries(text):
 
 OPTION_VALUES = {
     "--seed": ["0", "7", "-1", "1e3", "x", "", str(2**70), "-0"],
-    "--samples": ["1", "12", "0", "-5", "2.5", "many"],
+    "--samples": ["1", "12", "0", "-5", "2.5", "many", "1000000", "1000001", str(10**30)],
     "--budget": ["1", "0.5", "0", "-1", "inf", "-inf", "nan", "1e300", "1e6", "x"],
     "--json": ["-", "", "r.json", "sub/r.json", "afile/r.json", "/proc/x.json", "."],
     "--out": ["out", "", "afile/x"],
@@ -177,7 +177,7 @@ def test_option_parser_gives_a_usage_error_or_values_within_bounds(line):
                 return
             params = ctx.params
             assert params.get("seed", 0) >= 0
-            assert params.get("samples", 1) >= 1 and params.get("sequences", 1) >= 1
+            assert 1 <= params.get("samples", 1) <= MAX_SAMPLES and params.get("sequences", 1) >= 1
             budget = params.get("budget", 1.0)
             assert math.isfinite(budget) and 0 < budget <= MAX_BUDGET_S
             json_path = params.get("json_path")

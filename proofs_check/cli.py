@@ -19,8 +19,9 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
+from proofs_check.interrupt import EXIT_INTERRUPTED
+
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-EXIT_INTERRUPTED = 130
 MAX_BUDGET_S = 1e6  # about 11.6 days: a budget beyond this is a typo, not a plan
 MAX_SAMPLES = 1_000_000  # per statement (500 x the default): more would exhaust memory, not help
 SEED_HELP = "Seed of every random choice."

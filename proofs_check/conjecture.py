@@ -335,7 +335,7 @@ def check_batch(who: str, out: Any, batch: int) -> Instance:
 class CheckedQuantities:
     """A user's ``quantities(instance, ops)``, its output checked on every call: a dict with a real
     value (a scalar, or one per case ``(k,)``, the same ``k`` for all) for every symbol the
-    conclusion and the hypotheses use."""
+    conclusion and the hypotheses use (other entries are dropped, unchecked)."""
 
     who: str
     quantities: Callable[[Instance, Any], dict[str, Any]]
@@ -392,7 +392,7 @@ def check_quantities(
             f"{where}: the per-case values have different lengths ({text}); expected one value "
             f"per case, the same number of cases for every symbol"
         )
-    return values
+    return {k: v for k, v in values.items() if k in needs}  # the others are never looked at
 
 
 def _family_label(inst: Instance) -> str:

@@ -533,3 +533,33 @@ def test_conjecture_file_can_import_a_helper_beside_it(tmp_path, capsys):
     r = run_main(capsys, "verify", str(conj), *FAST, "--no-db")
     assert r.code == 0, r.out + r.err
     assert "HOLDS" in r.out
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["verify", "T1.a", "--samples", "0"], "Invalid value for '--samples'"),
+        (["verify", "T1.a", "--samples", str(10**30)], "1<=x<=1000000"),
+        (["verify", "T1.a", "--db", ""], "Invalid value for '--db': an empty path"),
+        (["search", "T1.a", "--json", "."], "is a directory"),
+    ],
+)
+def test_other_option_errors_are_one_line(capsys, args, needle):
+    r = run_main(capsys, *args)
+    assert r.code == 2
+    r.one_error_line(needle)
+
+
+def test_an_internal_error_is_one_line_and_exit_3(capsys, monkeypatch):
+    import proofs_check.checks
+
+    def broken() -> None:
+        raise RuntimeError("registry exploded\nsecond line")
+
+    monkeypatch.setattr(proofs_check.checks, "registry", broken)
+    r = run_main(capsys, "list")
+    assert r.code == 3
+    assert r.err_lines == [
+        "proofs-check: internal error: RuntimeError: registry exploded "
+        "(set PROOFS_CHECK_DEBUG=1 for the traceback)"
+    ]

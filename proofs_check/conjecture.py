@@ -146,6 +146,8 @@ class Conjecture:
         return self.compile(source)
 
     def compile(self, label: str, path: Path | None = None, target: str = "") -> ConjectureCheck:
+        """The validated, compiled check, id ``LABEL::NAME``; ``path`` (the file it came from) is
+        recorded with its saved counterexamples, ``target`` (as typed) in its snippets."""
         self.validate()
         statement = Statement(
             id=f"{label}::{self.name}",

@@ -4,6 +4,11 @@ Stages, one module each: instances -> observables -> checks -> (search) -> certi
 CLI is ``proofs-check`` (also ``python -m proofs_check``).
 """
 
-import jax
+from proofs_check import interrupt as _interrupt
+
+if _interrupt.cli_is_starting():  # Ctrl-C while JAX imports: one line and exit 130, no traceback
+    _interrupt.install()
+
+import jax  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)

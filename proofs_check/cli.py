@@ -1,11 +1,15 @@
 """``proofs-check``: list, verify, and the later stages (figures, docs, empirical, search, ...).
 
-Every user error (unknown id, bad file, bad option) is one line on stderr and exit status 2; a run
-whose statements are not all as expected exits 1; success exits 0. No tracebacks.
+Every user error (unknown id, bad file, bad option, an output path that cannot be written) is one
+line on stderr and exit status 2, before any work starts; a run whose statements are not all as
+expected exits 1; success exits 0; Ctrl-C exits 130 after reporting (and writing, and saving) what
+was already found. An internal error is one line and exit status 3. No tracebacks.
 """
 
 from __future__ import annotations
 
+import math
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -15,7 +19,11 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
-EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE = 0, 1, 2
+from proofs_check.interrupt import EXIT_INTERRUPTED
+
+EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+MAX_BUDGET_S = 1e6  # about 11.6 days: a budget beyond this is a typo, not a plan
+MAX_SAMPLES = 1_000_000  # per statement (500 x the default): more would exhaust memory, not help
 SEED_HELP = "Seed of every random choice."
 QUIET_HELP = "No progress bar on stderr."
 JSON_HELP = "Also write JSON."
@@ -33,8 +41,10 @@ class UserError(click.ClickException):
 
 
 def seed_option(help: str | None = None) -> Callable[[F], F]:
-    """``--seed``: an integer, default 0."""
-    return click.option("--seed", type=int, default=0, show_default=True, help=help)
+    """``--seed``: a non-negative integer, default 0."""
+    return click.option(
+        "--seed", type=click.IntRange(min=0), default=0, show_default=True, help=help
+    )
 
 
 def quiet_option(help: str) -> Callable[[F], F]:
@@ -42,11 +52,66 @@ def quiet_option(help: str) -> Callable[[F], F]:
     return click.option("--quiet", is_flag=True, help=help)
 
 
+def writable_file(ctx: Any, param: Any, value: str | None) -> Path | None:
+    """An output file's path, checked before any work: ``-`` (stdout), or a file whose folder
+    exists or can be made, and can be written."""
+    if value is None or value == "-":
+        return None if value is None else Path("-")
+    from proofs_check.search.database import writable_dir_problem
+
+    if not value.strip():
+        raise click.BadParameter("an empty path (use - for stdout)")
+    path = Path(value)
+    if path.is_dir():
+        raise click.BadParameter(f"{value} is a directory")
+    problem = writable_dir_problem(path.parent)
+    if problem is not None:
+        raise click.BadParameter(f"cannot write {value}: {problem}")
+    return path
+
+
+def require_writable_dir(out: Path, option: str = "--out") -> None:
+    """``--out DIR``: a folder that exists or can be made, and can be written (before any work)."""
+    from proofs_check.search.database import writable_dir_problem
+
+    if not str(out).strip():
+        raise UserError(f"{option}: an empty path")
+    problem = writable_dir_problem(out)
+    if problem is not None:
+        raise UserError(f"{option} {out}: cannot write there ({problem})")
+
+
 def json_option(help: str) -> Callable[[F], F]:
-    """``--json PATH`` (parameter ``json_path``): where to also write the JSON report."""
+    """``--json PATH`` (parameter ``json_path``): where to also write the JSON report (``-``:
+    stdout, and the human-readable report goes to stderr)."""
     return click.option(
-        "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help=help
+        "--json", "json_path", type=str, callback=writable_file, help=help + " (- for stdout)"
     )
+
+
+def emit_json(json_path: Path | None, payload: Any) -> None:
+    """Write the JSON where ``--json`` says; a write that fails after all is one error line."""
+    from proofs_check.report import write_report_json
+
+    if json_path is None:
+        return
+    try:
+        write_report_json(json_path, payload)
+    except OSError as exc:
+        raise UserError(f"cannot write {json_path}: {exc.strerror or exc}") from None
+
+
+def report_console(json_path: Path | None) -> Console | None:
+    """Where the human-readable report goes: stderr when the JSON goes to stdout."""
+    if json_path is not None and str(json_path) == "-":
+        return Console(stderr=True, width=160)
+    return None
+
+
+def _non_empty_path(ctx: Any, param: Any, value: Path | None) -> Path | None:
+    if value is not None and str(value).strip() in ("", "."):
+        raise click.BadParameter("an empty path (or '.'): name a folder for the database")
+    return value
 
 
 def db_options(help: str) -> Callable[[F], F]:
@@ -56,6 +121,7 @@ def db_options(help: str) -> Callable[[F], F]:
         "db_dir",
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
+        callback=_non_empty_path,
         help=help,
     )
     no_db = click.option("--no-db", is_flag=True, help="Neither replay nor save counterexamples.")
@@ -72,13 +138,20 @@ def out_option(default: str) -> Callable[[F], F]:
     )
 
 
+def _finite_budget(ctx: Any, param: Any, value: float) -> float:
+    if not math.isfinite(value) or value > MAX_BUDGET_S:
+        raise click.BadParameter(f"{value} is not a finite number of seconds <= {MAX_BUDGET_S:g}")
+    return value
+
+
 def budget_option(default: float, help: str) -> Callable[[F], F]:
-    """``--budget SECONDS``: a positive number of seconds."""
+    """``--budget SECONDS``: a positive, finite number of seconds (at most ``MAX_BUDGET_S``)."""
     return click.option(
         "--budget",
         type=click.FloatRange(min=0.0, min_open=True),
         default=default,
         show_default=True,
+        callback=_finite_budget,
         help=help,
     )
 
@@ -104,7 +177,7 @@ def list_statements() -> None:
 @seed_option(SEED_HELP)
 @click.option(
     "--samples",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_SAMPLES),
     default=2000,
     show_default=True,
     help="Instances per statement.",
@@ -134,9 +207,26 @@ def verify(
     """Verify TARGETS: ids (T1.a, T2-F1), claims (T3), or conjecture files (FILE.py[::NAME]).
 
     Exit 0 iff every theorem HOLDS and every control is REFUTED (certified)."""
-    from proofs_check.report import all_as_expected, print_report, report_json, write_report_json
+    from proofs_check import interrupt
+
+    with interrupt.sigint_as_request():
+        _verify(targets, seed, samples, json_path, quiet, db_dir, no_db, adversary)
+
+
+def _verify(
+    targets: tuple[str, ...],
+    seed: int,
+    samples: int,
+    json_path: Path | None,
+    quiet: bool,
+    db_dir: Path | None,
+    no_db: bool,
+    adversary: bool,
+) -> None:
+    from proofs_check import interrupt
+    from proofs_check.report import all_as_expected, print_report, report_json
     from proofs_check.runner import TargetError, resolve, run_all
-    from proofs_check.search.commands import open_db, verify_after_check
+    from proofs_check.search.commands import open_db, record_sources, verify_after_check
 
     try:
         checks = resolve(targets)
@@ -150,14 +240,27 @@ def verify(
         if show_progress:
             err.print(f"  {ev.statement.id}: {ev.verdict}", highlight=False)  # type: ignore[attr-defined]
 
-    after = verify_after_check(seed, open_db(db_dir, not no_db), adversary)
+    db = open_db(db_dir, not no_db)
+    record_sources(db, checks)
+    after = verify_after_check(seed, db, adversary)
     results = run_all(checks, seed, samples, on_done=progress, after_check=after)
-    print_report(results)
-    Console(stderr=True).print(
-        f"{len(results)} statements in {time.perf_counter() - start:.1f} s", highlight=False
-    )
-    if json_path is not None:
-        write_report_json(json_path, report_json(results, seed, samples))
+    print_report(results, report_console(json_path))
+    not_run = [c.statement.id for c in checks[len(results) :]]
+    payload = report_json(results, seed, samples)
+    if interrupt.requested():
+        payload["all_as_expected"] = False
+        payload["interrupted"] = True
+        payload["not_run"] = not_run
+        err.print(
+            f"interrupted: {len(results)} of {len(checks)} statements run"
+            + (f"; not run: {', '.join(not_run)}" if not_run else ""),
+            highlight=False,
+            markup=False,
+        )
+    err.print(f"{len(results)} statements in {time.perf_counter() - start:.1f} s", highlight=False)
+    emit_json(json_path, payload)
+    if interrupt.requested():
+        sys.exit(EXIT_INTERRUPTED)
     sys.exit(EXIT_OK if all_as_expected(results) else EXIT_UNEXPECTED)
 
 
@@ -168,6 +271,7 @@ def figures(out: Path, seed: int) -> None:
     """Figures: mu versus depth, c_diag / c_sink versus width and cone width, T3 margins."""
     from proofs_check.figures import make_figures
 
+    require_writable_dir(out)
     for path in make_figures(out, seed=seed):
         click.echo(str(path))
 
@@ -186,6 +290,7 @@ def figures(out: Path, seed: int) -> None:
 @quiet_option("No progress bar.")
 def empirical(out: Path, sequences: int, models: tuple[str, ...], seed: int, quiet: bool) -> None:
     """The conditions on real pretrained transformers: all-MiniLM-L6-v2 and SmolLM2-135M (PyPI)."""
+    require_writable_dir(out)
     for model in models or ("minilm", "smollm2"):
         try:
             from proofs_check.empirical import render_table, run_empirical
@@ -214,6 +319,10 @@ def docs(out: Path, seed: int, check_only: bool) -> None:
     from proofs_check.docs import generate_docs
     from proofs_check.docs.site import check_docs
 
+    if check_only and not out.is_dir():
+        raise UserError(f"--out {out}: no such directory (--check compares the pages in it)")
+    if not check_only:
+        require_writable_dir(out)
     if check_only:
         result = check_docs(out, seed=seed)
         for page in result.stale:
@@ -259,33 +368,53 @@ def search(
     (ids, claims, FILE.py::NAME conjectures, mutant ids such as T1.a~flip:c0).
 
     Exit 0 iff every control gets a certified counterexample and no theorem does."""
-    from proofs_check.report import write_report_json
+    from proofs_check import interrupt
     from proofs_check.search.commands import CommandError, open_db, print_search, run_search
 
-    try:
-        outcomes, payload = run_search(
-            targets, budget, seed, quiet, open_db(db_dir, not no_db), replay=not no_replay
-        )
-    except CommandError as exc:
-        raise UserError(str(exc)) from None
-    print_search(outcomes)
-    if json_path is not None:
-        write_report_json(json_path, payload)
+    with interrupt.sigint_as_request():
+        try:
+            outcomes, payload = run_search(
+                targets, budget, seed, quiet, open_db(db_dir, not no_db), replay=not no_replay
+            )
+        except CommandError as exc:
+            raise UserError(str(exc)) from None
+        print_search(outcomes, report_console(json_path))
+        _note_not_run(payload)
+        emit_json(json_path, payload)
+        if interrupt.requested():
+            sys.exit(EXIT_INTERRUPTED)
     sys.exit(EXIT_OK if payload["all_as_expected"] else EXIT_UNEXPECTED)
+
+
+def _note_not_run(payload: dict[str, Any]) -> None:
+    from proofs_check import interrupt
+
+    if interrupt.requested():
+        not_run = payload.get("not_run") or []
+        click.echo(
+            "proofs-check: interrupted; the report above is partial"
+            + (f"; not run: {', '.join(not_run)}" if not_run else ""),
+            err=True,
+        )
 
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 def replay(files: tuple[Path, ...]) -> None:
-    """Re-certify saved counterexample FILES (exit 1 if one no longer certifies)."""
-    from proofs_check.search.commands import CommandError, run_replay
+    """Re-certify saved counterexample FILES (exit 1 if one no longer certifies; 2 if one cannot be
+    read or replayed at all, after the others are replayed)."""
+    from proofs_check import interrupt
+    from proofs_check.search.commands import run_replay
 
-    try:
+    with interrupt.sigint_as_request():
         rows = run_replay(files)
-    except CommandError as exc:
-        raise UserError(str(exc)) from None
-    for path, sid, _certified, summary in rows:
-        click.echo(f"{path}: {sid}: {summary}")
+    for path, sid, certified, summary in rows:
+        if certified is None:  # could not be replayed at all: one line on stderr, go on
+            click.echo(f"proofs-check: error: {path}: {summary}", err=True)
+        else:
+            click.echo(f"{path}: {sid}: {summary}")
+    if any(r[2] is None for r in rows):
+        sys.exit(EXIT_USAGE)
     sys.exit(EXIT_OK if all(r[2] for r in rows) else EXIT_UNEXPECTED)
 
 
@@ -309,24 +438,40 @@ def mutate(
 ) -> None:
     """Generate mutants of the theorems in TARGETS (default: all) and try to kill each one with a
     certified counterexample; report generated, killed and surviving mutants per theorem."""
-    from proofs_check.report import write_report_json
+    from proofs_check import interrupt
     from proofs_check.search.commands import CommandError, open_db, print_mutate, run_mutate
 
-    try:
-        rows, payload = run_mutate(
-            targets, budget, seed, quiet, open_db(db_dir, not no_db), list_only
-        )
-    except CommandError as exc:
-        raise UserError(str(exc)) from None
-    print_mutate(rows, list_only)
-    if json_path is not None:
-        write_report_json(json_path, payload)
+    with interrupt.sigint_as_request():
+        try:
+            rows, payload = run_mutate(
+                targets, budget, seed, quiet, open_db(db_dir, not no_db), list_only
+            )
+        except CommandError as exc:
+            raise UserError(str(exc)) from None
+        if interrupt.requested():
+            payload["interrupted"] = True
+        print_mutate(rows, list_only)
+        _note_not_run(payload)
+        emit_json(json_path, payload)
+        if interrupt.requested():
+            sys.exit(EXIT_INTERRUPTED)
     errors = any(m.get("error") for row in rows for m in row["mutants"])
     sys.exit(EXIT_UNEXPECTED if errors else EXIT_OK)
 
 
 def main() -> None:
-    """Entry point: click in non-standalone mode so that every error is one line, no traceback."""
+    """Entry point: click in non-standalone mode so that every error is one line, no traceback;
+    SIGINT handled by :mod:`proofs_check.interrupt` (exit 130, never a traceback or a crash)."""
+    from proofs_check import interrupt
+
+    previous = interrupt.install()
+    try:
+        _main()
+    finally:
+        interrupt.uninstall(previous)
+
+
+def _main() -> None:
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -334,9 +479,24 @@ def main() -> None:
     except click.ClickException as exc:
         click.echo(f"proofs-check: error: {exc.format_message()}", err=True)
         sys.exit(EXIT_USAGE)
-    except click.exceptions.Abort:
-        click.echo("proofs-check: aborted", err=True)
-        sys.exit(130)
-    except KeyboardInterrupt:
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        # SIGINT not handled here (a thread, a test runner): stop without tearing XLA down
         click.echo("proofs-check: interrupted", err=True)
-        sys.exit(130)
+        _exit_now(EXIT_INTERRUPTED)
+    except Exception as exc:  # a bug: still one line, and the traceback only on request
+        if os.environ.get("PROOFS_CHECK_DEBUG"):
+            raise
+        text = str(exc).strip().splitlines()
+        click.echo(
+            f"proofs-check: internal error: {type(exc).__name__}"
+            + (f": {text[0]}" if text else "")
+            + " (set PROOFS_CHECK_DEBUG=1 for the traceback)",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
+
+
+def _exit_now(code: int) -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

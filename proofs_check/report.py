@@ -140,7 +140,15 @@ def report_json(results: list[Evidence], seed: int, samples: int) -> dict[str, A
 
 
 def write_report_json(path: Path, payload: Any) -> None:
-    """The ``--json`` report (or search/mutate JSON), written atomically."""
+    """The ``--json`` report (or search/mutate JSON), written atomically; ``-`` is stdout."""
+    if str(path) == "-":
+        import json
+        import sys
+
+        text = json.dumps(payload, indent=2, sort_keys=True, default=_json_default)
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+        return
     write_json_atomic(path, payload, default=_json_default)
 
 

@@ -1,6 +1,8 @@
 """Resolve targets (ids, claim prefixes, conjecture files) and run their checks into evidence.
 
 A check that raises is reported as ERROR with a one-line reason; the other statements still run.
+User code that calls ``sys.exit`` or raises ``KeyboardInterrupt`` is an ERROR of its statement too.
+After Ctrl-C (:mod:`proofs_check.interrupt`) the statement in progress finishes and no other starts.
 """
 
 from __future__ import annotations
@@ -8,8 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from proofs_check import interrupt
 from proofs_check.checks import registry
-from proofs_check.conjecture import ConjectureError, load_conjectures
+from proofs_check.conjecture import (
+    ConjectureError,
+    is_conjecture_target,
+    is_users_own,
+    load_targets,
+)
 from proofs_check.evidence import Evidence
 
 
@@ -20,19 +28,21 @@ class TargetError(Exception):
 def resolve(targets: Iterable[str]) -> list[Any]:
     """Checks for ``targets``: ``T1.a``, ``T1-F2``, a claim ``T1``, ``FILE.py`` or ``FILE.py::NAME``.
 
-    No targets means every implemented statement.
+    No targets means every implemented statement. Conjecture ids are ``FILE.py::NAME``, qualified
+    by the file's path when two files share a name.
     """
     known = registry()
     targets = list(targets)
     if not targets:
         return list(known.values())
+    try:
+        conjectures = load_targets(targets)
+    except ConjectureError as exc:
+        raise TargetError(str(exc)) from None
     out: list[Any] = []
     for t in targets:
-        if t.endswith(".py") or ".py::" in t:
-            try:
-                out.extend(load_conjectures(t))
-            except ConjectureError as exc:
-                raise TargetError(str(exc)) from None
+        if is_conjecture_target(t):
+            out.extend(conjectures[t])
         elif t in known:
             out.append(known[t])
         elif any(c.statement.claim == t for c in known.values()):
@@ -43,13 +53,39 @@ def resolve(targets: Iterable[str]) -> list[Any]:
     return out
 
 
+_TRACER_ERRORS = (
+    "TracerArrayConversionError",
+    "ConcretizationTypeError",
+    "TracerBoolConversionError",
+    "TracerIntegerConversionError",
+)
+
+
+def error_line(exc: BaseException) -> str:
+    """One line for an exception; JAX's tracing errors (user code calling NumPy, or Python ``if``
+    on a traced value) get a sentence that says what to change."""
+    name = type(exc).__name__
+    if isinstance(exc, ConjectureError):
+        return str(exc).splitlines()[0]
+    if name in _TRACER_ERRORS:
+        return (
+            f"{name}: the quantities must be computed with ops.xp / ops (jax.numpy when traced), "
+            "not NumPy or Python control flow on the values"
+        )
+    text = str(exc).strip().splitlines()
+    return f"{name}: {text[0]}" if text else name
+
+
 def run_check(check: Any, seed: int, samples: int) -> Evidence:
     """Run one check; any exception becomes an ERROR row with a one-line reason."""
     try:
         return check.run(seed, samples)
-    except Exception as exc:  # a failing check must not take the other statements down
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:
+        # a failing check must not take the other statements down
+        if not isinstance(exc, Exception) and not is_users_own(exc):
+            raise
         ev = Evidence(check.statement)
-        ev.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        ev.error = error_line(exc)
         return ev
 
 
@@ -61,9 +97,12 @@ def run_all(
     after_check: Callable[[Any, Evidence], None] | None = None,
 ) -> list[Evidence]:
     """Run every check; ``after_check(check, evidence)`` (e.g. the adversarial phase of
-    :mod:`proofs_check.search`) may add to a statement's evidence before it is reported."""
+    :mod:`proofs_check.search`) may add to a statement's evidence before it is reported. After
+    Ctrl-C, the statements not started are left out (the caller reports them as not run)."""
     results = []
     for check in checks:
+        if interrupt.requested():
+            break
         ev = run_check(check, seed, samples)
         if after_check is not None and ev.error is None:
             after_check(check, ev)

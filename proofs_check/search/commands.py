@@ -13,8 +13,15 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from proofs_check import interrupt
 from proofs_check.evidence import Evidence
-from proofs_check.search.database import DEFAULT_DIR, CorruptEntry, CounterexampleDB, load_entry
+from proofs_check.search.database import (
+    DEFAULT_DIR,
+    CorruptEntry,
+    CounterexampleDB,
+    Entry,
+    load_entry,
+)
 from proofs_check.search.driver import VERIFY_CONFIG, Searcher
 from proofs_check.search.outcome import SearchOutcome
 from proofs_check.search.snippet import snippet
@@ -28,9 +35,23 @@ class CommandError(Exception):
 
 
 def open_db(db_dir: Path | None, use_db: bool) -> CounterexampleDB | None:
+    """The database, its directory probed before any work starts: one warning (and no saving)
+    if it cannot be written; a run never fails because of its cache."""
     if not use_db:
         return None
-    return CounterexampleDB(db_dir if db_dir is not None else DEFAULT_DIR)
+    db = CounterexampleDB(db_dir if db_dir is not None else DEFAULT_DIR)
+    db.check_writable()
+    return db
+
+
+def record_sources(db: CounterexampleDB | None, checks: list[Any]) -> None:
+    """Tell the database where each user conjecture came from (saved with its entries)."""
+    if db is None:
+        return
+    for check in checks:
+        source = getattr(check, "source", "")
+        if source:
+            db.sources[check.statement.id] = source
 
 
 # ----------------------------------------------------------------------------------------------
@@ -55,22 +76,6 @@ def verify_after_check(
 # ----------------------------------------------------------------------------------------------
 # Targets
 # ----------------------------------------------------------------------------------------------
-
-
-def conjecture_sources(targets: tuple[str, ...]) -> dict[str, str]:
-    """Statement id -> ``FILE.py::NAME`` for the user conjectures among ``targets``."""
-    from proofs_check.conjecture import ConjectureError, load_conjectures
-
-    out = {}
-    for t in targets:
-        if t.endswith(".py") or ".py::" in t:
-            path = t.partition("::")[0]
-            try:
-                for check in load_conjectures(t):
-                    out[check.statement.id] = f"{path}::{check.statement.name}"
-            except ConjectureError:
-                continue
-    return out
 
 
 def resolve_targets(targets: tuple[str, ...]) -> list[Any]:
@@ -141,23 +146,31 @@ def run_search(
     replay: bool = True,
 ) -> tuple[list[SearchOutcome], dict[str, Any]]:
     checks = resolve_targets(targets)
-    sources = conjecture_sources(targets)
+    record_sources(db, checks)
     outcomes = []
     with progress_bar(quiet) as update:
         for check in checks:
+            if interrupt.requested():
+                break
             label = check.statement.id
             searcher = Searcher(seed, db, progress=lambda m, f, lb=label: update(lb, m, f))
             outcome = searcher.search(check, budget, replay=replay)
+            if interrupt.requested() and outcome.found is None and outcome.error is None:
+                outcome.error = "interrupted (Ctrl-C) before the search was done"
             update(label, outcome.status.lower(), 1.0)
-            outcome.source = sources.get(label)
+            outcome.source = getattr(check, "target", "") or None
             outcomes.append(outcome)
     payload = {
         "schema_version": SCHEMA_VERSION,
         "seed": seed,
         "budget_s": budget,
-        "all_as_expected": all(_as_expected(o) for o in outcomes),
+        "all_as_expected": all(_as_expected(o) for o in outcomes) and len(outcomes) == len(checks),
         "results": [o.to_json() for o in outcomes],
     }
+    not_run = [c.statement.id for c in checks[len(outcomes) :]]
+    if not_run:
+        payload["interrupted"] = True
+        payload["not_run"] = not_run
     return outcomes, payload
 
 
@@ -218,32 +231,83 @@ def print_search(outcomes: list[SearchOutcome], console: Console | None = None) 
 # ----------------------------------------------------------------------------------------------
 
 
-def run_replay(paths: tuple[Path, ...]) -> list[tuple[Path, str, bool, str]]:
-    """Re-certify saved files: ``(path, statement id, certified, one-line summary)`` each."""
-    from proofs_check.search import resolve_check
-    from proofs_check.search.custom import replayer_for
+ReplayRow = tuple[Path, str, bool | None, str]
 
-    rows = []
+
+def run_replay(paths: tuple[Path, ...]) -> list[ReplayRow]:
+    """Re-certify saved files: ``(path, statement id, certified, one-line summary)`` each;
+    ``certified`` is ``None`` for a file that could not be replayed at all (unreadable, failing the
+    schema, an unknown statement, an instance the check cannot evaluate): the summary says why,
+    and the next file is replayed all the same."""
+    rows: list[ReplayRow] = []
     for path in paths:
         try:
             entry = load_entry(path)
         except CorruptEntry as exc:
-            raise CommandError(f"{path}: corrupt counterexample file: {exc}") from None
-        try:
-            check = resolve_check(entry.statement_id)
-        except KeyError:
-            raise CommandError(
-                f"{path}: unknown statement id {entry.statement_id!r} (see `proofs-check list`)"
-            ) from None
-        replayer = replayer_for(check)
-        if replayer is None:
-            raise CommandError(f"{path}: {entry.statement_id} cannot re-certify a single instance")
-        cert = replayer(entry.instance, entry.case)
-        summary = (
-            cert.summary() if cert.certified else f"NOT a counterexample any more: {cert.summary()}"
-        )
-        rows.append((path, entry.statement_id, cert.certified, summary))
+            kind = "" if str(exc).startswith("cannot read") else "corrupt counterexample file: "
+            rows.append((path, "?", None, f"{kind}{exc}"))
+            continue
+        rows.append(_replay_entry(path, entry))
     return rows
+
+
+def _replay_entry(path: Path, entry: Entry) -> ReplayRow:
+    from proofs_check.search.custom import replayer_for
+
+    sid = entry.statement_id
+    try:
+        check = _check_of(entry)
+    except CommandError as exc:
+        return (path, sid, None, str(exc))
+    replayer = replayer_for(check)
+    if replayer is None:
+        return (path, sid, None, f"{sid} cannot re-certify a single instance")
+    try:
+        cert = replayer(entry.instance, entry.case)
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:
+        from proofs_check.conjecture import is_users_own
+
+        if not isinstance(exc, Exception) and not is_users_own(exc):
+            raise
+        return (path, sid, None, f"cannot re-certify this instance: {_instance_error(exc, entry)}")
+    if cert.certified:
+        return (path, sid, True, cert.summary())
+    return (path, sid, False, f"NOT a counterexample any more: {cert.summary()}")
+
+
+def _check_of(entry: Entry) -> Any:
+    """The check an entry belongs to: a registered statement, a mutant, or the user conjecture
+    at the entry's ``source``."""
+    from proofs_check.search import resolve_check
+
+    try:
+        return resolve_check(entry.statement_id)
+    except KeyError:
+        pass
+    if entry.source is None:
+        raise CommandError(
+            f"unknown statement id {entry.statement_id!r} (see `proofs-check list`; a user "
+            "conjecture's entry records its file only from this version on)"
+        )
+    from proofs_check.conjecture import ConjectureError, load_conjectures
+
+    try:
+        (check,) = load_conjectures(entry.source)
+    except ConjectureError as exc:
+        raise CommandError(f"cannot load its conjecture {entry.source}: {exc}") from None
+    return check
+
+
+def _instance_error(exc: BaseException, entry: Entry) -> str:
+    from proofs_check.runner import error_line
+
+    if isinstance(exc, KeyError):
+        return f"the instance has no field {exc.args[0]!r} (it has {', '.join(entry.instance)})"
+    if isinstance(exc, IndexError):
+        return (
+            f"an index (case {entry.case}, or an index field) is out of range ({error_line(exc)})"
+        )
+    return error_line(exc)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -262,15 +326,20 @@ def run_mutate(
     from proofs_check.search.mutate import mutants_of
 
     checks = resolve_targets(targets)
+    record_sources(db, checks)
     rows = []
     with progress_bar(quiet) as update:
         for check in checks:
+            if interrupt.requested():
+                break
             mutants = mutants_of(check)
             if not mutants:
                 continue
             row: dict[str, Any] = {"theorem": check.statement.id, "mutants": []}
             searcher = Searcher(seed, db)
             for k, m in enumerate(mutants):
+                if interrupt.requested():
+                    break
                 entry = {"id": m.id, "operator": m.operator, "description": m.description}
                 if not list_only:
                     update(check.statement.id, f"{k + 1}/{len(mutants)} {m.id}", k / len(mutants))

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from proofs_check import interrupt
 from proofs_check.certify import Certificate
 from proofs_check.checks.engine import _take
 from proofs_check.evidence import REFUTED
@@ -155,7 +156,7 @@ class OriginInHullHook:
     ) -> tuple[Found | None, int]:
         start = time.perf_counter()
         rounds = 0
-        while time.perf_counter() < deadline:
+        while time.perf_counter() < deadline and not interrupt.requested():
             for idx, (n, d) in enumerate(self.check.shapes):
                 if time.perf_counter() >= deadline:
                     break
@@ -197,7 +198,7 @@ class SamplerFallback:
     def search(self, seed: int, deadline: float, progress: Note = None) -> tuple[Found | None, int]:
         start = time.perf_counter()
         samples, rounds = self.first_samples, 0
-        while time.perf_counter() < deadline:
+        while time.perf_counter() < deadline and not interrupt.requested():
             _note(progress, f"the check's own run: seed {seed + rounds}, {samples} samples")
             began = time.perf_counter()
             ev = self.check.run(seed + rounds, samples)

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from proofs_check import interrupt
 from proofs_check.evidence import Counterexample, Evidence
 from proofs_check.search.adversary import Adversary, AdversaryConfig, relation_check_of
 from proofs_check.search.custom import certify_relation_instance, hook_for, replayer_for
@@ -167,7 +168,7 @@ class Searcher:
         budget = max(deadline - start, 1e-9)
         stop = min(deadline, time.perf_counter() + SCREEN_FRACTION * budget)
         for shape in shape_schedule(rc.shapes):
-            if time.perf_counter() >= stop:
+            if time.perf_counter() >= stop or interrupt.requested():
                 return
             self.progress(
                 f"screening starts at n={shape[0]}, d={shape[1]}",
@@ -211,7 +212,7 @@ class Searcher:
         schedule = shape_schedule(rc.shapes)
         budget = max(deadline - start, 1e-9)
         for r in itertools.count():
-            if r > 0 and time.perf_counter() >= deadline:
+            if r > 0 and (time.perf_counter() >= deadline or interrupt.requested()):
                 break  # round 0 always runs: a loaded machine must not skip the adversary
             shape = schedule[r % len(schedule)]
             self.progress(
@@ -223,7 +224,7 @@ class Searcher:
                 outcome.worst_slack = min(outcome.worst_slack or np.inf, result.worst_slack)
             order = canonical_restarts(result)
             for b in order[:MAX_CANDIDATES]:
-                if time.perf_counter() >= deadline:
+                if time.perf_counter() >= deadline or (interrupt.requested() and b != order[0]):
                     break
                 self.progress(
                     f"round {r}: shrinking and certifying", (time.perf_counter() - start) / budget
@@ -295,14 +296,15 @@ class Searcher:
         """After ``check.run``: replay the database, one adversarial round (unless ``adversary`` is
         false), save what is certified."""
         replayed = self._replay(check) if self.db is not None else None
-        rc = relation_check_of(check) if adversary else None
+        rc = relation_check_of(check) if adversary and not interrupt.requested() else None
         refuted = ev.counterexample is not None and ev.counterexample.certificate.certified
         if rc is not None and not (ev.statement.kind is Kind.CONTROL and refuted):
             # every theorem (and conjecture), and every control the random phase did not refute
             try:
                 self._verify_adversary(rc, ev)
-            except Exception as exc:
+            except Exception as exc:  # the statement's check did not run to the end: an ERROR
                 ev.adversary = {"error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
+                ev.error = "the adversarial phase failed"
         if ev.counterexample is None and replayed is not None:
             ev.counterexample = _as_counterexample(replayed, "database")
             _note_theorem_finding(ev)

@@ -503,6 +503,20 @@ def row_stochastic_family(inst: Instance) -> str:
 # ----------------------------------------------------------------------------------------------
 
 
+def dobrushin_check(statement: Any, prefer_small: bool = False) -> RelationCheck:
+    """A relation check on one row-stochastic ``A`` and tokens ``X`` (rows renormalised exactly)."""
+    return RelationCheck(
+        statement,
+        RowStochasticSampler(),
+        dobrushin_observables,
+        DOBRUSHIN_SHAPES,
+        row_stochastic_family,
+        prepare_exact=exactly_row_stochastic,
+        rounding_floor=ROUNDING,
+        prefer_small=prefer_small,
+    )
+
+
 def checks() -> list[Any]:
     """The checks of T6, in THEORY.md order."""
     return [
@@ -529,15 +543,7 @@ def checks() -> list[Any]:
             tuple(DENSE_LAYERS),
             stack_family,
         ),
-        RelationCheck(
-            T6.PAIRWISE_DOBRUSHIN,
-            RowStochasticSampler(),
-            dobrushin_observables,
-            DOBRUSHIN_SHAPES,
-            row_stochastic_family,
-            prepare_exact=exactly_row_stochastic,
-            rounding_floor=ROUNDING,
-        ),
+        dobrushin_check(T6.PAIRWISE_DOBRUSHIN),
         RelationCheck(
             T6.CONTROL_ATTENTION_NEVER_SPREADS,
             DenseStackSampler(SPREAD_LAYERS),
@@ -545,14 +551,5 @@ def checks() -> list[Any]:
             tuple(SPREAD_LAYERS),
             stack_family,
         ),
-        RelationCheck(
-            T6.CONTROL_BEST_PAIR_DOBRUSHIN,
-            RowStochasticSampler(),
-            dobrushin_observables,
-            DOBRUSHIN_SHAPES,
-            row_stochastic_family,
-            prepare_exact=exactly_row_stochastic,
-            rounding_floor=ROUNDING,
-            prefer_small=True,
-        ),
+        dobrushin_check(T6.CONTROL_BEST_PAIR_DOBRUSHIN, prefer_small=True),
     ]

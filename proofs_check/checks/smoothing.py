@@ -1091,6 +1091,21 @@ _ENDPOINT = SmoothingSampler(probes="none", favour_condition=0.2)
 _SCALE_FREE = SmoothingSampler(probes="none", favour_condition=0.1, cancel_mean=0.1)
 
 
+def _unprobed(
+    statement: Any, sampler: SmoothingSampler, observables: Any, control: bool = False
+) -> SmoothingRelationCheck:
+    """A check of ``(X, A, B, V)`` without probe points (one case per instance)."""
+    return SmoothingRelationCheck(
+        statement,
+        sampler,
+        observables,
+        SHAPES,
+        smoothing_family,
+        probe_keys=(),
+        prefer_small=control,
+    )
+
+
 def checks() -> list[Any]:
     """The compiled checks of T3, in THEORY.md order."""
     return [
@@ -1143,52 +1158,14 @@ def checks() -> list[Any]:
             smoothing_family,
             prefer_small=True,
         ),
-        SmoothingRelationCheck(
-            T3.FULLY_SPARSE_ENDPOINT,
-            _ENDPOINT,
-            endpoint_observables,
-            SHAPES,
-            smoothing_family,
-            probe_keys=(),
-        ),
-        SmoothingRelationCheck(
-            T3.SCALE_FREE_SMOOTHING,
-            _SCALE_FREE,
-            scale_free_observables,
-            SHAPES,
-            smoothing_family,
-            probe_keys=(),
-        ),
+        _unprobed(T3.FULLY_SPARSE_ENDPOINT, _ENDPOINT, endpoint_observables),
+        _unprobed(T3.SCALE_FREE_SMOOTHING, _SCALE_FREE, scale_free_observables),
         RoundingAwareRelationCheck(
             T3.ANGULAR_SMOOTHING, AngularSampler(), angular_observables, SHAPES, angular_family
         ),
-        SmoothingRelationCheck(
-            T3.CONTROL_ENDPOINT_GIVES_UNIFORM_MARGIN,
-            _ENDPOINT,
-            endpoint_observables,
-            SHAPES,
-            smoothing_family,
-            probe_keys=(),
-            prefer_small=True,
-        ),
-        SmoothingRelationCheck(
-            T3.CONTROL_ENDPOINT_GIVES_ROW_CONDITION,
-            _ENDPOINT,
-            endpoint_observables,
-            SHAPES,
-            smoothing_family,
-            probe_keys=(),
-            prefer_small=True,
-        ),
-        SmoothingRelationCheck(
-            T3.CONTROL_DENSE_NEVER_RAISES_NU,
-            _SCALE_FREE,
-            scale_free_observables,
-            SHAPES,
-            smoothing_family,
-            probe_keys=(),
-            prefer_small=True,
-        ),
+        _unprobed(T3.CONTROL_ENDPOINT_GIVES_UNIFORM_MARGIN, _ENDPOINT, endpoint_observables, True),
+        _unprobed(T3.CONTROL_ENDPOINT_GIVES_ROW_CONDITION, _ENDPOINT, endpoint_observables, True),
+        _unprobed(T3.CONTROL_DENSE_NEVER_RAISES_NU, _SCALE_FREE, scale_free_observables, True),
         RoundingAwareRelationCheck(
             T3.CONTROL_ANGULAR_WITHOUT_EQUAL_NORMS,
             AngularSampler(radii=True),

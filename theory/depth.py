@@ -9,7 +9,10 @@ T6.c, T6-F1), each layer with its own ``W_l`` and ``W_{V,l}``. One *case* is one
 * ``drift = sum_{k <= l} eps_k R_k`` (the cumulative budget of T6.a);
 * ``sigma_min_v = sigma_min(I + W_{V,l})``;
 * ``one_minus_tau = 1 - n min_{ij} A_ij`` (the largest ``tau`` with ``A_ij >= tau/n``),
-  ``diam_prev``, ``diam_next``, ``diam_first``, ``contraction = prod_{k <= l} (1 - tau_k)``.
+  ``diam_prev``, ``diam_next``, ``diam_first``, ``contraction = prod_{k <= l} (1 - tau_k)``;
+* T6.d, T6-F2 (one row-stochastic ``A``, no residual): ``dobrushin = delta(A) = (1/2) max_{i,k}
+  ||a_i - a_k||_1`` (``= 1 - min_{i,k} sum_j min(A_ij, A_kj)``) and ``dobrushin_best_pair``, the same
+  with the minimum over ``i != k``.
 """
 
 from __future__ import annotations

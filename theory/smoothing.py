@@ -14,7 +14,18 @@ Observables (symbols below; computed by :mod:`proofs_check.observables.smoothing
   that their float64 relative error is a rounding error and not a cancellation;
 * per instance: ``f_zero = f(0)``, ``margin_min = min_i <z_i, delta_i>``, ``uniform_margin
   = <Z, Delta>_F``, ``f_witness`` (``f`` at the witness of the "only if" direction);
-* per row (T3.d): ``margin = <z_i, delta_i>``, ``named_margin`` (the named case's formula).
+* per row (T3.d): ``margin = <z_i, delta_i>``, ``named_margin`` (the named case's formula);
+* T3.e (the endpoint ``alpha = 1``): ``f_one = mu(X + B V)^2``, ``endpoint_margin = 2 <Z, Delta>_F
+  + ||(I - J) Delta||_F^2``, ``mu_sq_x = mu(X)^2``, ``sink_target`` (1 for ``B = 1 e_s^T``, any sink
+  value), ``sink_update_change = 2 <X~, AV>_F + ||(I - J) AV||_F^2``, ``diagonal_endpoint
+  = 2 <Z, V - AV>_F + ||(I - J)(V - AV)||_F^2``;
+* T3.f: ``nu_dense``, ``nu_sparse``, ``nu_x`` (``nu = mu^2 / ||.||_F^2`` of ``X + AV``, ``X + BV``,
+  ``X``), the squared norms ``norm_sq_*``, ``nu_lhs = mu(X + AV) ||x_bar + m_B||`` and
+  ``nu_rhs = mu(X + BV) ||x_bar + m_A||``;
+* T3.g, per pair ``i < j``: ``cos_before = cos(x_i, x_j)``, ``cos_after = cos(x_i + c, x_j + c)``,
+  ``dual_i = <c, x_i>``, ``dual_j = <c, x_j>``.
+
+With a causal mask the sink of T3 is the first token (``s = 1``), as in decoder models.
 
 The symbolic instance is ``n = 3`` tokens in ``d = 2`` dimensions with every entry of ``X``, ``A``,
 ``B``, ``V`` and ``alpha`` a free symbol (the identities do not need row-stochasticity).

@@ -141,6 +141,13 @@ KNOWN_FALSE = {
     "T3.e~drop:c0.g0": ([smoothing([[0], [1]], [[1, 0], [0, 1]], _SINK0, [[0], [1]], 2)], 0),
     # zero-value sink, A = I, V = (0, -1/2): the dense update lowers mu, f(0) = 1/8 < f(1) = 1/2
     "T3.e~flip:c3": ([smoothing([[0], [1]], [[1, 0], [0, 1]], _SINK0, [[0], [F(-1, 2)]], 0)], 0),
+    # B = I: the endpoint margin 2<Z, V - AV> + ||(I-J)(V - AV)||^2 = 0.025 >= 0 and f(1) > f(0)
+    "T3.e~flip:c5": ([_QUADRATIC_WINS], 0),
+    # a sink target: the diagonal formula is < 0 (-1/8) but f(1) = mu(X)^2 = 1/2 > f(0) = 1/8
+    "T3.e~drop:c6.g0": (
+        [smoothing([[0], [1]], [[1, 0], [F(1, 2), F(1, 2)]], _SINK0, [[-1], [-2]], 2)],
+        0,
+    ),
     # T3.f: nu(X + AV) = 1 > nu(X + BV) = 1/2 (and the mean-weighted sides say so)
     "T3.f~drop:c0.g0": ([_NU_ONE_DENSE], 0),
     "T3.f~flip:c1": ([_NU_ONE_DENSE], 0),

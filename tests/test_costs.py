@@ -284,3 +284,15 @@ def test_no_sink_control_certifier_checks_its_hypotheses_exactly():
     assert check.certify(good).certified
     assert not check.certify({**good, "eps": 0.5}).certified
     assert not check.certify({**good, "X": [[0.5], [0.5], [-0.5]]}).certified
+
+
+def test_projector_bound_uses_the_exact_rank_and_is_sharper_below_full_width():
+    """Two tokens in R^3 (rank 2): W = (L_n/g) Pi is eps-diagonal with ||W||_* = 2 L_n/g < 3 L_n/g."""
+    X = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
+    assert C4.exact_rank(X) == 2 and C4.exact_rank(np.vstack([X, X.sum(axis=0)])) == 2
+    geo = C4.token_geometry(X, 0, False)
+    assert geo["rank_x"] == 2 and geo["g"] == pytest.approx(1.0)
+    eps = 0.1
+    res = oc.diag_cost(X, eps)
+    L_n = math.log((2 - 1) * (1 - eps) / eps)
+    assert res.converged and res.value <= 2 * L_n / geo["g"] * (1 + 1e-6) < 3 * L_n / geo["g"]

@@ -186,3 +186,63 @@ def test_the_same_engine_refutes_a_sharpened_variant(kind):
     check = RelationCheck(statement, sampler, observables, ((4, 3),), D.stack_family, **extra)
     ev = check.run(0, 200)
     assert ev.verdict == "REFUTED" and ev.counterexample.certificate.certified, ev.to_json()
+
+
+# -- T6.d and T6-F2 -----------------------------------------------------------------------------
+
+
+def _dobrushin(X, A) -> dict:
+    out = D.dobrushin_observables({"X": np.asarray(X, float), "A": np.asarray(A, float)}, JAX)
+    return {k: float(v) for k, v in out.items()}
+
+
+def test_pairwise_dobrushin_holds_and_its_best_pair_control_is_refuted(evidence):
+    ev = evidence("T6.d")
+    assert ev.verdict == "HOLDS", ev.to_json()
+    assert ev.met >= ev.min_met and ev.uncertified_violations == 0 and ev.float_noise == 0
+    assert ev.worst_slack > -1e-12  # n = 2 meets the bound with equality: rounding only
+    control = evidence("T6-F2")
+    assert control.verdict == "REFUTED", control.to_json()
+    cert = control.counterexample.certificate
+    assert cert.certified and cert.method == "arb ball arithmetic"
+
+
+def test_two_rows_meet_the_pairwise_coefficient_with_equality():
+    """n = 2: y_1 - y_2 = (A_11 - A_21)(x_1 - x_2) and delta(A) = |A_11 - A_21|."""
+    out = _dobrushin([[1.0, 2.0], [-1.0, 0.5]], [[0.7, 0.3], [0.2, 0.8]])
+    assert out["dobrushin"] == pytest.approx(0.5, rel=1e-15)
+    assert out["diam_next"] == pytest.approx(out["dobrushin"] * out["diam_prev"], rel=1e-14)
+    assert out["one_minus_tau"] == pytest.approx(1 - 2 * 0.2, rel=1e-15)
+
+
+def test_two_equal_rows_make_the_best_pair_vanish():
+    """Rows 1 and 2 equal, row 3 different: the best pair's coefficient is 0 but diam(AX) > 0."""
+    A = [[0.5, 0.5, 0.0], [0.5, 0.5, 0.0], [0.0, 0.0, 1.0]]
+    out = _dobrushin([[0.0], [1.0], [3.0]], A)
+    assert out["dobrushin_best_pair"] == 0.0 and out["dobrushin"] == 1.0
+    assert out["diam_next"] == pytest.approx(2.5)
+    assert out["diam_next"] <= out["dobrushin"] * out["diam_prev"]
+
+
+def test_the_pairwise_coefficient_is_not_vacuous_for_long_softmax_sequences():
+    """n = 64, softmax rows: T6.c's 1 - tau is often ~1 (a tiny entry somewhere) while delta(A) < 0.9."""
+    batch = D.RowStochasticSampler()(np.random.default_rng(0), 64, 16, 600)
+    softmax = np.flatnonzero(batch["attention_kind"] == D.ROW_STOCHASTIC_KINDS.index("softmax"))
+    informative = 0
+    for b in softmax:
+        out = _dobrushin(batch["X"][b], batch["A"][b])
+        assert out["dobrushin"] <= out["one_minus_tau"] + 1e-12  # it implies T6.c
+        informative += out["one_minus_tau"] > 0.99 and out["dobrushin"] < 0.9
+    assert informative >= 3
+
+
+def test_row_stochastic_float_and_ball_observables_agree():
+    batch = D.RowStochasticSampler()(np.random.default_rng(4), 4, 3, 6)
+    for b in range(6):
+        floats = _dobrushin(batch["X"][b], batch["A"][b])
+        exact = {k: np.vectorize(Fraction, otypes=[object])(batch[k][b]) for k in ("X", "A")}
+        balls = D.dobrushin_observables(
+            {"X": to_arb_array(exact["X"]), **D.exactly_row_stochastic(exact)}, ARB
+        )
+        for name, value in floats.items():
+            assert abs(float(balls[name].mid()) - value) <= 1e-12 * max(1.0, abs(value)), name

@@ -63,6 +63,38 @@ def _sink(t: int = 1) -> dict:
     return attention([[2], [1]], [[t]], 0)
 
 
+def smoothing(X, A, B, V, target_kind: int) -> dict:
+    """A T3 instance (``X, A, B, V`` exact; the labels as the sampler has them)."""
+    inst = {"X": _a(X), "A": _a(A), "B": _a(B), "V": _a(V), "target_kind": np.int64(target_kind)}
+    inst.update(token_family=np.int64(0), attention_kind=np.int64(0), value_kind=np.int64(0))
+    return inst
+
+
+def angular(X, c) -> dict:
+    inst = {"X": _a(X), "c": np.array([F(v) for v in c], dtype=object)}
+    return inst | {"token_family": np.int64(0), "update_kind": np.int64(0)}
+
+
+def row_stochastic(X, A) -> dict:
+    return {"X": _a(X), "A": _a(A), "token_family": np.int64(0), "attention_kind": np.int64(0)}
+
+
+_HALF = [[F(1, 2), F(1, 2)], [F(1, 2), F(1, 2)]]
+_SINK0 = [[1, 0], [1, 0]]
+_X23 = [[1, 1], [2, 3]]
+# B = I, A uniform: <Z, Delta> < 0 but the endpoint margin 2<Z,Delta> + ||Delta~||^2 > 0, f(1) > f(0)
+_QUADRATIC_WINS = smoothing(
+    [[F(1, 10)], [F(-1, 10)]], _HALF, [[1, 0], [0, 1]], [[F(-1, 4)], [F(1, 4)]], 1
+)
+# V = -X, A uniform: m_A = -x_bar, X + AV centred (nu = 1); B = 1 e_1^T: nu(X + BV) = 1/2
+_NU_ONE_DENSE = smoothing(_X23, _HALF, _SINK0, [[-1, -1], [-2, -3]], 2)
+# the same with the roles of A and B swapped: nu(X + AV) = 1/2 < nu(X + BV) = 1
+_NU_ONE_SPARSE = smoothing(_X23, _SINK0, _HALF, [[-1, -1], [-2, -3]], 3)
+# n = 2: diam(AX) = delta(A) diam(X) and delta(A) = 1 - tau exactly
+_TWO_ROWS = row_stochastic([[0], [1]], [[F(3, 4), F(1, 4)], [F(1, 4), F(3, 4)]])
+# two one-hot rows and their average: delta(A) = 1, 1 - tau = 1, diam(AX) = 1 < diam(X) = 3
+_ONE_HOT = row_stochastic([[0], [1], [3]], [[1, 0, 0], [0, 1, 0], [F(1, 2), F(1, 2), 0]])
+
 # mutant id -> (witness family, the case that fails). Each line says why the mutant is false.
 KNOWN_FALSE = {
     # all margins equal (W = 0): the sink weight is exactly 1/(1 + (n-1) e^{-m}), no room
@@ -102,6 +134,39 @@ KNOWN_FALSE = {
     "T2.d~drop:h0": ([switch([[1], [2]], [[0]], [[4], [1]], 0, F(1, 2))], 0),
     # W = 0, cancelling values: y_i = 0 is strictly below T2.d's cap
     "T2.d~flip:c0": ([switch([[1], [2], [3], [4]], [[0]], [[0], [1], [-1], [0]], 0, F(1, 2))], 0),
+    # T3.e: the endpoint margin is >= 0 and f(1) > f(0) strictly; f(1) = 0.045 != mu(X)^2 = 0.02
+    "T3.e~flip:c0": ([_QUADRATIC_WINS], 0),
+    "T3.e~drop:c2.g0": ([_QUADRATIC_WINS], 0),
+    # A = I, V = X, a sink target: f(0) = mu(2X)^2 = 2 > f(1) = mu(X)^2 = 1/2
+    "T3.e~drop:c0.g0": ([smoothing([[0], [1]], [[1, 0], [0, 1]], _SINK0, [[0], [1]], 2)], 0),
+    # zero-value sink, A = I, V = (0, -1/2): the dense update lowers mu, f(0) = 1/8 < f(1) = 1/2
+    "T3.e~flip:c3": ([smoothing([[0], [1]], [[1, 0], [0, 1]], _SINK0, [[0], [F(-1, 2)]], 0)], 0),
+    # B = I: the endpoint margin 2<Z, V - AV> + ||(I-J)(V - AV)||^2 = 0.025 >= 0 and f(1) > f(0)
+    "T3.e~flip:c5": ([_QUADRATIC_WINS], 0),
+    # a sink target: the diagonal formula is < 0 (-1/8) but f(1) = mu(X)^2 = 1/2 > f(0) = 1/8
+    "T3.e~drop:c6.g0": (
+        [smoothing([[0], [1]], [[1, 0], [F(1, 2), F(1, 2)]], _SINK0, [[-1], [-2]], 2)],
+        0,
+    ),
+    # T3.f: nu(X + AV) = 1 > nu(X + BV) = 1/2 (and the mean-weighted sides say so)
+    "T3.f~drop:c0.g0": ([_NU_ONE_DENSE], 0),
+    "T3.f~flip:c1": ([_NU_ONE_DENSE], 0),
+    "T3.f~drop:c1.g0": ([_NU_ONE_SPARSE], 0),
+    "T3.f~flip:c0": ([_NU_ONE_SPARSE], 0),
+    # T3.g: x_i = e_1, x_j = e_2, c = (-7/8, 0): <c, x_i> < 0, <c, x_j> = 0, cos 0 -> < 0
+    "T3.g~drop:h0": ([angular([[1, 0], [0, 1]], [F(-7, 8), 0])], 0),
+    "T3.g~drop:h1": ([angular([[0, 1], [1, 0]], [F(-7, 8), 0])], 0),
+    # c = (1, 1) raises cos(e_1, e_2) from 0 to 4/5; c = 0 leaves cos = 3/5 unchanged (no room)
+    "T3.g~flip:c0": ([angular([[1, 0], [0, 1]], [1, 1])], 0),
+    "T3.g~margin:c0": ([angular([[1, 0], [F(3, 5), F(4, 5)]], [0, 0])], 0),
+    # T6.d: met with equality at n = 2; strict for two one-hot rows and their average
+    "T6.d~margin:c0": ([_TWO_ROWS], 0),
+    "T6.d~margin:c1": ([_TWO_ROWS], 0),
+    "T6.d~flip:c0": ([_ONE_HOT], 0),
+    "T6.d~flip:c1": (
+        [row_stochastic([[0], [1], [3]], [_HALF[0] + [0], _HALF[0] + [0], [0, F(1, 2), F(1, 2)]])],
+        0,
+    ),
 }
 
 

@@ -41,7 +41,8 @@ def t3() -> dict[str, object]:
 
 
 def test_statement_ids_follow_theory_order() -> None:
-    ids = ["T3.a", "T3.b", "T3.c", "T3.d", "T3-F1", "T3-F2", "E3"]
+    ids = ["T3.a", "T3.b", "T3.c", "T3.d", "T3-F1", "T3-F2", "T3.e", "T3.f", "T3.g"]
+    ids += ["T3-F3", "T3-F4", "T3-F5", "T3-F6", "T3-F7", "E3"]
     assert [s.id for s in T3.STATEMENTS] == ids
     assert [c.statement.id for c in C.checks()] == ids
 

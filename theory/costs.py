@@ -16,6 +16,7 @@ Observables (one value per instance):
 * ``sigma_max_sq``             ``sigma_max(X~)^2``, ``X~ = (I - J) X`` the centred tokens;
 * ``pair_dist_min_sq``         ``min_{i != j} ||x_i - x_j||^2``;
 * ``g``                        ``min_{i != j} (||x_i||^2 - x_i^T x_j)``;
+* ``rank_x``                   ``rank(X)`` (exact, over the rationals), the dimension of the row span;
 * ``n``, ``d``, ``eps``.
 """
 
@@ -33,6 +34,9 @@ sink_pair_min = sp.Symbol("sink_pair_min", nonnegative=True)
 sigma_max_sq = sp.Symbol("sigma_max_sq", nonnegative=True)
 pair_dist_min_sq = sp.Symbol("pair_dist_min_sq", nonnegative=True)
 g = sp.Symbol("g", real=True)
+rank_x = sp.Symbol(
+    "rank_x", nonnegative=True, integer=True
+)  # rank(X), the dimension of the row span
 
 L_1 = log_odds_single(eps)
 L_n = log_odds_all(n, eps)
@@ -42,6 +46,7 @@ SINK_LOWER = L_1 / sink_pair_min  # T4.b
 DIAG_LOWER_SPECTRAL = L_1 * (n - 1) / sigma_max_sq  # T4.c, pair-sum form
 DIAG_LOWER_CLOSEST_PAIR = 2 * L_1 / pair_dist_min_sq  # T4.c, closest-pair form
 DIAG_UPPER = d * L_n / g  # T4.d: W = (L_n/g) I
+DIAG_UPPER_PROJECTOR = rank_x * L_n / g  # T4.d, sharper: W = (L_n/g) Pi, Pi onto the row span of X
 RATIO_BOUND = (
     (n - 1) * L_1 * gamma_u * gamma_v / (L_n * sigma_max_sq)
 )  # T4.e: c_diag/c_sink >= this
@@ -65,6 +70,15 @@ _x = sp.Matrix(3, 2, sp.symbols("x1:4_1:3", real=True))
 _W = sp.Matrix(2, 2, sp.symbols("w1:3_1:3", real=True))
 _u = sp.Matrix(sp.symbols("u1:3", real=True))
 _v = sp.Matrix(sp.symbols("v1:3", real=True))
+
+
+_PI = sp.diag(1, 1, 0)  # the orthogonal projector onto span{e_1, e_2} in R^3
+_prows = sp.Matrix(2, 3, [*sp.symbols("a b", real=True), 0, *sp.symbols("e f", real=True), 0])
+
+
+def _prow(k: int) -> sp.Matrix:
+    """Token ``k`` (a column) of the rank-2 token set in R^3 that T4.d's projector step uses."""
+    return _prows.row(k).T
 
 
 def _quad(a: sp.Matrix, b: sp.Matrix) -> sp.Expr:
@@ -230,7 +244,8 @@ DIAG_COST_LOWER = Statement(
 DIAG_COST_UPPER = Statement(
     id="T4.d",
     name="diagonal_cost_at_most_scaled_identity",
-    title="if g = min_{i!=j} (||x_i||^2 - x_i^T x_j) > 0 then W = (L_n/g) I is eps-diagonal: c_diag <= d L_n/g",
+    title="if g = min_{i!=j} (||x_i||^2 - x_i^T x_j) > 0 then W = (L_n/g) I is eps-diagonal: c_diag <= d L_n/g; "
+    "sharper, W = (L_n/g) Pi: c_diag <= rank(X) L_n/g",
     kind=Kind.THEOREM,
     claim="T4",
     hypotheses=(
@@ -238,7 +253,13 @@ DIAG_COST_UPPER = Statement(
         TOLERANCE_BELOW_HALF,
         Condition("c_diag from a converged conic solve, compared within its duality-gap tolerance"),
     ),
-    conclusions=(Condition("c_diag <= d L_n(eps) / g", sp.LessThan(c_diag, DIAG_UPPER)),),
+    conclusions=(
+        Condition("c_diag <= d L_n(eps) / g", sp.LessThan(c_diag, DIAG_UPPER)),
+        Condition(
+            "sharper: c_diag <= rank(X) L_n(eps) / g (W = (L_n/g) Pi, Pi the projector onto the row span)",
+            sp.LessThan(c_diag, DIAG_UPPER_PROJECTOR),
+        ),
+    ),
     derivation=(
         Combination(
             "W = (L/g) I has diagonal margins s_ii - s_ij = (L/g)(||x_i||^2 - x_i^T x_j) >= L: "
@@ -250,6 +271,17 @@ DIAG_COST_UPPER = Statement(
             "||c I_d||_* = d c (d equal singular values; shown for d = 3)",
             sum((sp.eye(3) * (_L / _g)).singular_values()),
             3 * _L / _g,
+        ),
+        Identity(
+            "the projector Pi onto the row span gives the same scores, x_i^T Pi x_j = x_i^T x_j, as Pi x_j "
+            "= x_j (shown for the span of x_1 = (a, b, 0), x_2 = (e, f, 0) in R^3: Pi = diag(1, 1, 0))",
+            (_prow(0).T * _PI * _prow(1))[0, 0],
+            (_prow(0).T * _prow(1))[0, 0],
+        ),
+        Identity(
+            "||c Pi||_* = rank(X) c (Pi has rank(X) unit singular values; shown for rank 2 in R^3)",
+            sum((_PI * (_L / _g)).singular_values()),
+            2 * _L / _g,
         ),
     ),
 )

@@ -9,7 +9,10 @@ T6.c, T6-F1), each layer with its own ``W_l`` and ``W_{V,l}``. One *case* is one
 * ``drift = sum_{k <= l} eps_k R_k`` (the cumulative budget of T6.a);
 * ``sigma_min_v = sigma_min(I + W_{V,l})``;
 * ``one_minus_tau = 1 - n min_{ij} A_ij`` (the largest ``tau`` with ``A_ij >= tau/n``),
-  ``diam_prev``, ``diam_next``, ``diam_first``, ``contraction = prod_{k <= l} (1 - tau_k)``.
+  ``diam_prev``, ``diam_next``, ``diam_first``, ``contraction = prod_{k <= l} (1 - tau_k)``;
+* T6.d, T6-F2 (one row-stochastic ``A``, no residual): ``dobrushin = delta(A) = (1/2) max_{i,k}
+  ||a_i - a_k||_1`` (``= 1 - min_{i,k} sum_j min(A_ij, A_kj)``) and ``dobrushin_best_pair``, the same
+  with the minimum over ``i != k``.
 """
 
 from __future__ import annotations
@@ -238,4 +241,82 @@ CONTROL_ATTENTION_NEVER_SPREADS = Statement(
     mirrors="T6.c",
 )
 
-STATEMENTS = (SINK_LAYERS, DIAGONAL_LAYERS, DENSE_COLLAPSE, CONTROL_ATTENTION_NEVER_SPREADS)
+# -- T6.d and T6-F2 (appended) ---------------------------------------------------------------------
+
+dobrushin = sp.Symbol("dobrushin", nonnegative=True)  # delta(A) = (1/2) max_{i,k} ||a_i - a_k||_1
+dobrushin_best_pair = sp.Symbol("dobrushin_best_pair", nonnegative=True)  # ... min over i != k
+
+PAIRWISE_DOBRUSHIN_CEILING = dobrushin * diam_prev  # T6.d
+_delta_coefficient = sp.Symbol("delta", positive=True)
+
+PAIRWISE_DOBRUSHIN = Statement(
+    id="T6.d",
+    name="pairwise_dobrushin_contraction",
+    title="diam(A X) <= delta(A) diam(X), delta(A) = 1 - min_{i,k} sum_j min(A_ij, A_kj) "
+    "= (1/2) max_{i,k} ||a_i - a_k||_1, for every row-stochastic A",
+    kind=Kind.THEOREM,
+    claim="T6",
+    hypotheses=(
+        Condition(
+            "A row-stochastic (softmax of long sequences, causal, Dirichlet, nearly one-hot, ...; rows "
+            "renormalised to sum exactly 1 before certification); X in R^{n x d}; no residual"
+        ),
+    ),
+    conclusions=(
+        Condition(
+            "diam(A X) <= delta(A) diam(X)", sp.LessThan(diam_next, PAIRWISE_DOBRUSHIN_CEILING)
+        ),
+        Condition(
+            "it implies T6.c: delta(A) <= 1 - tau with tau = n min_ij A_ij",
+            sp.LessThan(dobrushin, one_minus_tau),
+        ),
+    ),
+    derivation=(
+        Identity(
+            "rows a, b (n = 3): a_j = m_j + p_j, b_j = m_j + q_j with m_j = min(a_j, b_j), p_j q_j = 0; "
+            "sum a = sum b = 1 eliminates p_3, q_3, and ||a - b||_1 = sum_j (p_j + q_j) "
+            "= 2 (1 - sum_j m_j): the two forms of delta(A) agree",
+            (sum(_p) + sum(_q)).subs(
+                {_p[2]: 1 - sum(_m) - _p[0] - _p[1], _q[2]: 1 - sum(_m) - _q[0] - _q[1]}
+            ),
+            2 * (1 - sum(_m)),
+        ),
+        DENSE_COLLAPSE.derivation[1],
+        Combination(
+            "delta D - ||y_a - y_b|| = (P D - ||y_a - y_b||) + D (delta - P) >= 0, delta the largest P",
+            _delta_coefficient * _D - _N,
+            ((sp.Integer(1), _P * _D - _N), (_D, _delta_coefficient - _P)),
+        ),
+        Combination(
+            "T6.c from T6.d: every m_j >= tau/n gives 1 - tau - (1 - sum_j m_j) = sum_j (m_j - tau/n) >= 0",
+            (1 - _tau) - (1 - sum(_m)),
+            tuple((sp.Integer(1), _m[j] - _tau / 3) for j in range(3)),
+        ),
+    ),
+)
+
+CONTROL_BEST_PAIR_DOBRUSHIN = Statement(
+    id="T6-F2",
+    name="control_dobrushin_with_the_best_pair",
+    title="T6.d with the best pair instead of the worst: diam(A X) <= (1 - max_{i != k} sum_j "
+    "min(A_ij, A_kj)) diam(X) (false)",
+    kind=Kind.CONTROL,
+    claim="T6",
+    hypotheses=PAIRWISE_DOBRUSHIN.hypotheses,
+    conclusions=(
+        Condition(
+            "diam(A X) <= (1 - max_{i != k} sum_j min(A_ij, A_kj)) diam(X)",
+            sp.LessThan(diam_next, dobrushin_best_pair * diam_prev),
+        ),
+    ),
+    mirrors="T6.d",
+)
+
+STATEMENTS = (
+    SINK_LAYERS,
+    DIAGONAL_LAYERS,
+    DENSE_COLLAPSE,
+    PAIRWISE_DOBRUSHIN,
+    CONTROL_ATTENTION_NEVER_SPREADS,
+    CONTROL_BEST_PAIR_DOBRUSHIN,
+)

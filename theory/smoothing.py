@@ -14,7 +14,18 @@ Observables (symbols below; computed by :mod:`proofs_check.observables.smoothing
   that their float64 relative error is a rounding error and not a cancellation;
 * per instance: ``f_zero = f(0)``, ``margin_min = min_i <z_i, delta_i>``, ``uniform_margin
   = <Z, Delta>_F``, ``f_witness`` (``f`` at the witness of the "only if" direction);
-* per row (T3.d): ``margin = <z_i, delta_i>``, ``named_margin`` (the named case's formula).
+* per row (T3.d): ``margin = <z_i, delta_i>``, ``named_margin`` (the named case's formula);
+* T3.e (the endpoint ``alpha = 1``): ``f_one = mu(X + B V)^2``, ``endpoint_margin = 2 <Z, Delta>_F
+  + ||(I - J) Delta||_F^2``, ``mu_sq_x = mu(X)^2``, ``sink_target`` (1 for ``B = 1 e_s^T``, any sink
+  value), ``sink_update_change = 2 <X~, AV>_F + ||(I - J) AV||_F^2``, ``diagonal_endpoint
+  = 2 <Z, V - AV>_F + ||(I - J)(V - AV)||_F^2``;
+* T3.f: ``nu_dense``, ``nu_sparse``, ``nu_x`` (``nu = mu^2 / ||.||_F^2`` of ``X + AV``, ``X + BV``,
+  ``X``), the squared norms ``norm_sq_*``, ``nu_lhs = mu(X + AV) ||x_bar + m_B||`` and
+  ``nu_rhs = mu(X + BV) ||x_bar + m_A||``;
+* T3.g, per pair ``i < j``: ``cos_before = cos(x_i, x_j)``, ``cos_after = cos(x_i + c, x_j + c)``,
+  ``dual_i = <c, x_i>``, ``dual_j = <c, x_j>``.
+
+With a causal mask the sink of T3 is the first token (``s = 1``), as in decoder models.
 
 The symbolic instance is ``n = 3`` tokens in ``d = 2`` dimensions with every entry of ``X``, ``A``,
 ``B``, ``V`` and ``alpha`` a free symbol (the identities do not need row-stochasticity).
@@ -449,6 +460,325 @@ TEMPERATURE_EXPLORATION = Statement(
     ),
 )
 
+# ----------------------------------------------------------------------------------------------
+# T3.e - T3.g and the controls T3-F3 ... T3-F7 (appended; THEORY.md order is kept in STATEMENTS)
+# ----------------------------------------------------------------------------------------------
+
+f_one = sp.Symbol("f_one", nonnegative=True)  # f(1) = mu(X + B V)^2, the fully sparse endpoint
+endpoint_margin = sp.Symbol("endpoint_margin", real=True)  # 2 <Z, Delta>_F + ||(I - J) Delta||_F^2
+mu_sq_x = sp.Symbol("mu_sq_x", nonnegative=True)  # mu(X)^2
+sink_target = sp.Symbol("sink_target", nonnegative=True)  # 1 when B = 1 e_s^T (any sink value)
+sink_update_change = sp.Symbol("sink_update_change", real=True)  # 2 <X~, AV>_F + ||(I - J) AV||_F^2
+diagonal_endpoint = sp.Symbol(
+    "diagonal_endpoint", real=True
+)  # 2<Z, V - AV>_F + ||(I-J)(V - AV)||^2
+nu_dense = sp.Symbol("nu_dense", nonnegative=True)  # nu(X + A V) = mu^2 / ||.||_F^2
+nu_sparse = sp.Symbol("nu_sparse", nonnegative=True)  # nu(X + B V)
+nu_x = sp.Symbol("nu_x", nonnegative=True)  # nu(X)
+norm_sq_dense = sp.Symbol("norm_sq_dense", nonnegative=True)  # ||X + A V||_F^2
+norm_sq_sparse = sp.Symbol("norm_sq_sparse", nonnegative=True)  # ||X + B V||_F^2
+norm_sq_x = sp.Symbol("norm_sq_x", nonnegative=True)  # ||X||_F^2
+nu_lhs = sp.Symbol("nu_lhs", nonnegative=True)  # mu(X + A V) ||x_bar + m_B||
+nu_rhs = sp.Symbol("nu_rhs", nonnegative=True)  # mu(X + B V) ||x_bar + m_A||
+cos_before = sp.Symbol("cos_before", real=True)  # cos(x_i, x_j), one case per pair i < j
+cos_after = sp.Symbol("cos_after", real=True)  # cos(x_i + c, x_j + c)
+dual_i = sp.Symbol("dual_i", real=True)  # <c, x_i>
+dual_j = sp.Symbol("dual_j", real=True)  # <c, x_j>
+
+# -- T3.e ---------------------------------------------------------------------------------------
+
+_Delta_any_sink = (_sink_B - _A) * _V  # B = 1 e_1^T with any value v_1
+_AV = _A * _V
+
+FULLY_SPARSE_ENDPOINT = Statement(
+    id="T3.e",
+    name="dense_smooths_more_than_fully_sparse_iff_endpoint_margin",
+    title="mu(X + AV) <= mu(X + BV) iff 2<Z, Delta>_F + ||(I - J) Delta||_F^2 >= 0 (T3.a at alpha = 1); "
+    "sink target: iff 2<X~, AV>_F + ||(I - J) AV||_F^2 <= 0",
+    kind=Kind.THEOREM,
+    claim="T3",
+    hypotheses=(
+        Condition(
+            "A, B row-stochastic (n x n; A softmax, causal, Dirichlet, ...; with a causal mask a sink "
+            "target is the first token); X, V in R^{n x d}"
+        ),
+    ),
+    conclusions=(
+        Condition(
+            "(if) endpoint margin >= 0  =>  f(1) = mu(X + BV)^2 >= f(0) = mu(X + AV)^2",
+            sp.GreaterThan(f_one, f_zero),
+            given=(sp.GreaterThan(endpoint_margin, 0),),
+        ),
+        Condition(
+            "(only if) endpoint margin < 0  =>  mu(X + BV)^2 < mu(X + AV)^2",
+            sp.StrictLessThan(f_one, f_zero),
+            given=(sp.StrictLessThan(endpoint_margin, 0),),
+        ),
+        Condition(
+            "sink target B = 1 e_s^T, any sink value: mu(X + BV) = mu(X) (a common row is invisible)",
+            sp.Eq(f_one, mu_sq_x),
+            given=(sp.Eq(sink_target, 1),),
+        ),
+        Condition(
+            "sink target: 2<X~, AV>_F + ||(I - J) AV||_F^2 <= 0  =>  mu(X + AV) <= mu(X + BV)",
+            sp.LessThan(f_zero, f_one),
+            given=(sp.Eq(sink_target, 1), sp.LessThan(sink_update_change, 0)),
+        ),
+        Condition(
+            "sink target: 2<X~, AV>_F + ||(I - J) AV||_F^2 > 0  =>  mu(X + AV) > mu(X + BV)",
+            sp.StrictGreaterThan(f_zero, f_one),
+            given=(sp.Eq(sink_target, 1), sp.StrictGreaterThan(sink_update_change, 0)),
+        ),
+        Condition(
+            "B = I: 2<Z, V - AV>_F + ||(I - J)(V - AV)||_F^2 >= 0  =>  mu(X + AV) <= mu(X + V)",
+            sp.GreaterThan(f_one, f_zero),
+            given=(sp.Eq(target_kind, TARGET_DIAGONAL), sp.GreaterThan(diagonal_endpoint, 0)),
+        ),
+        Condition(
+            "B = I: 2<Z, V - AV>_F + ||(I - J)(V - AV)||_F^2 < 0  =>  mu(X + AV) > mu(X + V)",
+            sp.StrictLessThan(f_one, f_zero),
+            given=(sp.Eq(target_kind, TARGET_DIAGONAL), sp.StrictLessThan(diagonal_endpoint, 0)),
+        ),
+    ),
+    derivation=(
+        Identity(
+            "T3.a at alpha = 1 (symbolic instance): f(1) - f(0) = 2 <Z, Delta>_F + ||(I - J) Delta||_F^2, "
+            "so f(1) >= f(0) iff the endpoint margin is >= 0 (and f(1) < f(0) iff it is < 0)",
+            _f(_ones) - _f(_zeros),
+            2 * _frobenius_ip(_Z, _Delta) + _frobenius_sq(_P * _Delta),
+        ),
+        Identity(
+            "a sink target with any value: (I - J) B V = (I - J) 1 v_s^T = 0, so mu(X + BV) = mu(X) "
+            "(s = 1; tested against a generic tau)",
+            _tested(_P * _sink_B * _V),
+            sp.Integer(0),
+        ),
+        Identity(
+            "substituted (Delta = 1 v_s^T - AV, (I - J) Delta = -(I - J) AV): the endpoint margin is "
+            "-(2 <X~, AV>_F + ||(I - J) AV||_F^2)",
+            2 * _frobenius_ip(_Z, _Delta_any_sink) + _frobenius_sq(_P * _Delta_any_sink),
+            -(2 * _frobenius_ip(_P * _X, _AV) + _frobenius_sq(_P * _AV)),
+        ),
+        Identity(
+            "B = I: Delta = V - AV, so the endpoint margin is 2 <Z, V - AV>_F + ||(I - J)(V - AV)||_F^2",
+            2 * _frobenius_ip(_Z, _Delta_diag) + _frobenius_sq(_P * _Delta_diag),
+            2 * _frobenius_ip(_Z, _V - _AV) + _frobenius_sq(_P * (_V - _AV)),
+        ),
+    ),
+)
+
+# -- T3.f ---------------------------------------------------------------------------------------
+
+_Y = sp.Matrix(_N, _D, sp.symbols("y1:4_1:3", real=True))
+_ybar = sp.ones(1, _N) * _Y / _N
+_M1, _M2 = sp.symbols("M_1 M_2", nonnegative=True)  # mu^2 of the two outputs
+_C1, _C2 = sp.symbols("C_1 C_2", nonnegative=True)  # n ||mean row||^2 of the two outputs
+_F1, _F2 = sp.symbols("F_1 F_2", positive=True)  # their ||.||_F^2 = M + C > 0
+_mu1, _mu2, _b1, _b2 = sp.symbols("mu_1 mu_2 b_1 b_2", nonnegative=True)
+
+SCALE_FREE_SMOOTHING = Statement(
+    id="T3.f",
+    name="dense_smooths_more_scale_free_iff_mean_weighted_comparison",
+    title="nu = mu^2/||X||_F^2: nu(X + AV) <= nu(X + BV) iff mu(X + AV) ||x_bar + m_B|| <= "
+    "mu(X + BV) ||x_bar + m_A||",
+    kind=Kind.THEOREM,
+    claim="T3",
+    hypotheses=(
+        Condition("A, B row-stochastic; X, V in R^{n x d}; m_A, m_B the mean rows of AV, BV"),
+        Condition("X + AV != 0", sp.StrictGreaterThan(norm_sq_dense, 0)),
+        Condition("X + BV != 0", sp.StrictGreaterThan(norm_sq_sparse, 0)),
+    ),
+    conclusions=(
+        Condition(
+            "(if) mu(X + AV) ||x_bar + m_B|| <= mu(X + BV) ||x_bar + m_A||  =>  nu(X + AV) <= nu(X + BV) "
+            "(zero-value sink, BV = 0: mu(X + AV) ||x_bar|| <= mu(X) ||x_bar + m_A||)",
+            sp.LessThan(nu_dense, nu_sparse),
+            given=(sp.LessThan(nu_lhs, nu_rhs),),
+        ),
+        Condition(
+            "(only if) mu(X + AV) ||x_bar + m_B|| > mu(X + BV) ||x_bar + m_A||  =>  nu(X + AV) > nu(X + BV)",
+            sp.StrictGreaterThan(nu_dense, nu_sparse),
+            given=(sp.StrictGreaterThan(nu_lhs, nu_rhs),),
+        ),
+    ),
+    derivation=(
+        Identity(
+            "Pythagoras (symbolic 3 x 2 Y): ||Y||_F^2 = mu(Y)^2 + n ||y_bar||^2, so nu(Y) = M/(M + C) with "
+            "M = mu(Y)^2, C = n ||y_bar||^2; the mean row of X + AV is x_bar + m_A",
+            _frobenius_sq(_Y),
+            _frobenius_sq(_P * _Y) + _N * _frobenius_sq(_ybar),
+        ),
+        Identity(
+            "nu_2 - nu_1 = M_2/(M_2 + C_2) - M_1/(M_1 + C_1) = (M_2 C_1 - M_1 C_2) / ((M_1 + C_1)(M_2 + C_2))",
+            _M2 / (_M2 + _C2) - _M1 / (_M1 + _C1),
+            (_M2 * _C1 - _M1 * _C2) / ((_M1 + _C1) * (_M2 + _C2)),
+        ),
+        Positive(
+            "the denominator is ||X + AV||_F^2 ||X + BV||_F^2 > 0 (the hypotheses)", _F1 * _F2
+        ),
+        Identity(
+            "with M = mu^2 and C = n b^2 (b = ||mean row||): M_2 C_1 - M_1 C_2 = n (mu_2 b_1 - mu_1 b_2)"
+            "(mu_2 b_1 + mu_1 b_2), and the second factor is >= 0: nu_1 <= nu_2 iff mu_1 b_2 <= mu_2 b_1",
+            _mu2**2 * _n * _b1**2 - _mu1**2 * _n * _b2**2,
+            _n * (_mu2 * _b1 - _mu1 * _b2) * (_mu2 * _b1 + _mu1 * _b2),
+        ),
+        Identity(
+            "zero-value sink (s = 1, v_1 = 0): B V = 1 v_s^T = 0, so X + BV = X and m_B = 0 "
+            "(tested against a generic tau)",
+            _tested(_sink_B * _V_zero_sink),
+            sp.Integer(0),
+        ),
+    ),
+)
+
+# -- T3.g ---------------------------------------------------------------------------------------
+
+_xi = sp.Matrix(sp.symbols("p1:3", real=True))
+_xj = sp.Matrix(sp.symbols("q1:3", real=True))
+_cv = sp.Matrix(sp.symbols("c1:3", real=True))
+_ga, _gb, _gk = sp.symbols("a b k", nonnegative=True)  # <c, x_i>, <c, x_j>, ||c||^2 (unit x)
+_rho_neg = sp.Symbol("rho", nonpositive=True)
+_rho_pos = sp.Symbol("rho", positive=True)
+_S = sp.Symbol("S", positive=True)  # sqrt((1 + 2a + k)(1 + 2b + k))
+_sp_, _sq_ = sp.symbols("sqrt_p sqrt_q", positive=True)
+
+ANGULAR_SMOOTHING = Statement(
+    id="T3.g",
+    name="common_update_raises_cosine_of_equal_norm_tokens_in_dual_cone",
+    title="||x_i|| = ||x_j|| > 0, <c, x_i> >= 0, <c, x_j> >= 0  =>  cos(x_i + c, x_j + c) >= cos(x_i, x_j)",
+    kind=Kind.THEOREM,
+    claim="T3",
+    hypotheses=(
+        Condition(
+            "||x_i|| = ||x_j|| > 0: the tokens are rho p_i / ||p_i|| for one radius rho (built so, exactly)"
+        ),
+        Condition(
+            "c is one common update (uniform attention: c = v_bar; a zero-value sink: c = 0)"
+        ),
+        Condition("<c, x_i> >= 0", sp.GreaterThan(dual_i, 0)),
+        Condition("<c, x_j> >= 0", sp.GreaterThan(dual_j, 0)),
+    ),
+    conclusions=(
+        Condition(
+            "cos(x_i + c, x_j + c) >= cos(x_i, x_j) for every pair i < j",
+            sp.GreaterThan(cos_after, cos_before),
+        ),
+    ),
+    derivation=(
+        Identity(
+            "(x_i + c).(x_j + c) = rho + a + b + k for unit x (scale-free: divide x and c by ||x||), "
+            "with rho = x_i.x_j, a = <c, x_i>, b = <c, x_j>, k = ||c||^2 (d = 2)",
+            ((_xi + _cv).T * (_xj + _cv))[0, 0],
+            (_xi.T * _xj)[0, 0] + (_cv.T * _xi)[0, 0] + (_cv.T * _xj)[0, 0] + (_cv.T * _cv)[0, 0],
+        ),
+        Identity(
+            "||x_i + c||^2 = ||x_i||^2 + 2 a + k = 1 + 2a + k =: p (and q = 1 + 2b + k): both >= 1",
+            ((_xi + _cv).T * (_xi + _cv))[0, 0],
+            (_xi.T * _xi)[0, 0] + 2 * (_cv.T * _xi)[0, 0] + (_cv.T * _cv)[0, 0],
+        ),
+        Combination(
+            "p q >= 1: p q - 1 = (2a + k)(1 + 2b + k) + (2b + k), so S = sqrt(p q) >= 1",
+            (1 + 2 * _ga + _gk) * (1 + 2 * _gb + _gk) - 1,
+            ((1 + 2 * _gb + _gk, 2 * _ga + _gk), (sp.Integer(1), 2 * _gb + _gk)),
+        ),
+        Combination(
+            "rho <= 0: (rho + a + b + k) - rho S = (a + b + k) + (-rho)(S - 1) >= 0, i.e. cos after >= rho",
+            (_rho_neg + _ga + _gb + _gk) - _rho_neg * _S,
+            ((sp.Integer(1), _ga + _gb + _gk), (-_rho_neg, _S - 1)),
+        ),
+        Identity(
+            "AM-GM: (p + q)/2 - sqrt(p q) = (sqrt p - sqrt q)^2 / 2 >= 0, and (p + q)/2 = 1 + a + b + k",
+            (_sp_**2 + _sq_**2) / 2 - _sp_ * _sq_,
+            (_sp_ - _sq_) ** 2 / 2,
+        ),
+        Combination(
+            "0 < rho <= 1: (rho + a + b + k) - rho S = rho ((1 + a + b + k) - S) + (1 - rho)(a + b + k) >= 0",
+            (_rho_pos + _ga + _gb + _gk) - _rho_pos * _S,
+            (
+                (_rho_pos, 1 + _ga + _gb + _gk - _S),
+                (sp.Integer(1), (1 - _rho_pos) * (_ga + _gb + _gk)),
+            ),
+        ),
+    ),
+)
+
+# -- controls T3-F3 ... T3-F7 ----------------------------------------------------------------------
+
+CONTROL_ENDPOINT_GIVES_UNIFORM_MARGIN = Statement(
+    id="T3-F3",
+    name="control_endpoint_comparison_implies_frobenius_margin",
+    title="mu(X + AV) <= mu(X + BV) implies <Z, Delta>_F >= 0 (false: T3.e's quadratic term matters)",
+    kind=Kind.CONTROL,
+    claim="T3",
+    hypotheses=FULLY_SPARSE_ENDPOINT.hypotheses,
+    conclusions=(
+        Condition(
+            "f(0) <= f(1)  =>  <Z, Delta>_F >= 0",
+            sp.GreaterThan(uniform_margin, 0),
+            given=(sp.LessThan(f_zero, f_one),),
+        ),
+    ),
+    mirrors="T3.e",
+)
+
+CONTROL_ENDPOINT_GIVES_ROW_CONDITION = Statement(
+    id="T3-F4",
+    name="control_endpoint_comparison_implies_row_condition",
+    title="T3.e's endpoint comparison implies T3.b's per-row condition (false: one aggregate "
+    "inequality, not n of them)",
+    kind=Kind.CONTROL,
+    claim="T3",
+    hypotheses=FULLY_SPARSE_ENDPOINT.hypotheses,
+    conclusions=(
+        Condition(
+            "f(0) <= f(1)  =>  <z_i, delta_i> >= 0 for every row i",
+            sp.GreaterThan(margin_min, 0),
+            given=(sp.LessThan(f_zero, f_one),),
+        ),
+    ),
+    mirrors="T3.e",
+)
+
+CONTROL_DENSE_NEVER_RAISES_NU = Statement(
+    id="T3-F5",
+    name="control_dense_attention_never_raises_nu",
+    title="dense attention never raises nu: nu(X + AV) <= nu(X) (false: m_A = -x_bar gives nu = 1)",
+    kind=Kind.CONTROL,
+    claim="T3",
+    hypotheses=(
+        Condition("A row-stochastic; X, V in R^{n x d}"),
+        Condition("X + AV != 0", sp.StrictGreaterThan(norm_sq_dense, 0)),
+        Condition("X != 0", sp.StrictGreaterThan(norm_sq_x, 0)),
+    ),
+    conclusions=(Condition("nu(X + AV) <= nu(X)", sp.LessThan(nu_dense, nu_x)),),
+    mirrors="T3.f",
+)
+
+CONTROL_ANGULAR_WITHOUT_EQUAL_NORMS = Statement(
+    id="T3-F6",
+    name="control_common_update_raises_cosine_without_equal_norms",
+    title="T3.g without equal norms: <c, x_i>, <c, x_j> >= 0 => cos(x_i + c, x_j + c) >= cos(x_i, x_j) (false)",
+    kind=Kind.CONTROL,
+    claim="T3",
+    hypotheses=(
+        Condition("x_i = rho_i p_i / ||p_i|| with a radius rho_i > 0 per token (norms may differ)"),
+        *ANGULAR_SMOOTHING.hypotheses[1:],
+    ),
+    conclusions=ANGULAR_SMOOTHING.conclusions,
+    mirrors="T3.g",
+)
+
+CONTROL_ANGULAR_WITHOUT_DUAL_CONE = Statement(
+    id="T3-F7",
+    name="control_common_update_raises_cosine_outside_dual_cone",
+    title="T3.g without <c, x_i>, <c, x_j> >= 0: equal norms => cos(x_i + c, x_j + c) >= cos(x_i, x_j) (false)",
+    kind=Kind.CONTROL,
+    claim="T3",
+    hypotheses=ANGULAR_SMOOTHING.hypotheses[:2],
+    conclusions=ANGULAR_SMOOTHING.conclusions,
+    mirrors="T3.g",
+)
+
 STATEMENTS = (
     SMOOTHING_IDENTITY,
     DENSE_SMOOTHS_MORE_ROWWISE,
@@ -456,5 +786,13 @@ STATEMENTS = (
     NAMED_CASES,
     CONTROL_DENSE_ALWAYS_SMOOTHS_MORE,
     CONTROL_NO_RESIDUAL_SINK,
+    FULLY_SPARSE_ENDPOINT,
+    SCALE_FREE_SMOOTHING,
+    ANGULAR_SMOOTHING,
+    CONTROL_ENDPOINT_GIVES_UNIFORM_MARGIN,
+    CONTROL_ENDPOINT_GIVES_ROW_CONDITION,
+    CONTROL_DENSE_NEVER_RAISES_NU,
+    CONTROL_ANGULAR_WITHOUT_EQUAL_NORMS,
+    CONTROL_ANGULAR_WITHOUT_DUAL_CONE,
     TEMPERATURE_EXPLORATION,
 )

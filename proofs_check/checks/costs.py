@@ -157,6 +157,7 @@ def token_geometry(X: np.ndarray, s: int, causal: bool) -> dict[str, Any]:
         "sigma_max_sq": perturb_host(float(np.linalg.norm(centred, 2) ** 2)),
         "pair_dist_min_sq": perturb_host(float(np.min(dist_sq[off]))),
         "g": perturb_host(float(np.min((np.diag(gram)[:, None] - gram)[off]))),
+        "rank_x": exact_rank(X),
         "n": n,
         "d": d,
         "sink_exists": bool(sink_exists),
@@ -164,6 +165,13 @@ def token_geometry(X: np.ndarray, s: int, causal: bool) -> dict[str, Any]:
         "diag_ambiguous": 0.0 < lp <= MARGIN_ZERO * scale**2,
         "supports": (half.support, vert.support),
     }
+
+
+def exact_rank(X: np.ndarray) -> int:
+    """``rank(X)`` over the rationals (a float is the dyadic rational it is): T4.d's projector bound
+    must not rest on a rank that rounding made smaller."""
+    rows = [[flint.fmpq(*Fraction(float(v)).as_integer_ratio()) for v in row] for row in X.tolist()]
+    return int(flint.fmpq_mat(rows).rank())
 
 
 def constrained_pairs(n: int, s: int, causal: bool) -> list[tuple[int, int]]:
@@ -330,6 +338,7 @@ def exact_geometry(inst: CostInstance) -> dict[str, Any]:
             dot(sub(Xq[i], Xq[j]), sub(Xq[i], Xq[j])) for i in range(n) for j in range(n) if i != j
         ),
         "g": min(norms_sq[i] - dot(Xq[i], Xq[j]) for i in range(n) for j in range(n) if i != j),
+        "rank_x": exact_rank(inst.X),
         "n": n,
         "d": d,
         "eps": _q(inst.eps),
@@ -351,6 +360,7 @@ def exact_environment(
             "eps": _arb(exact["eps"]),
             "pair_dist_min_sq": _arb(exact["pair_dist_min_sq"]),
             "g": _arb(exact["g"]),
+            "rank_x": exact["rank_x"],
             "sigma_max_sq": exact["sigma"].ball(),
         }
         if exact["half"] is not None and exact["half"].squared_distance > 0:
@@ -406,6 +416,7 @@ class CostCheck:
                 "sigma_max_sq",
                 "pair_dist_min_sq",
                 "g",
+                "rank_x",
                 "n",
                 "d",
             )

@@ -30,7 +30,15 @@ import numpy as np
 
 from proofs_check import portable
 from proofs_check.checks.engine import Instance, RelationCheck
-from proofs_check.instances import TOKEN_FAMILIES, choose, sample_eps, sample_tokens
+from proofs_check.checks.smoothing import exactly_row_stochastic
+from proofs_check.instances import (
+    TOKEN_FAMILIES,
+    WEIGHT_FAMILIES,
+    choose,
+    sample_eps,
+    sample_score_matrices,
+    sample_tokens,
+)
 from proofs_check.observables.costs import EigenEnclosure, eigenvalue_enclosure
 from theory import depth as T6
 
@@ -415,6 +423,99 @@ def _singular_square_enclosure(entries: tuple[Fraction, ...]) -> tuple[Fraction,
 
 
 # ----------------------------------------------------------------------------------------------
+# T6.d and T6-F2: one row-stochastic A acting on X (no residual), every kind of A
+# ----------------------------------------------------------------------------------------------
+
+ROW_STOCHASTIC_KINDS = ("softmax", "causal", "dirichlet", "near_one_hot", "near_uniform", "sparse")
+DOBRUSHIN_SHAPES = ((2, 1), (3, 2), (4, 3), (8, 4), (32, 16), (64, 64))
+ROUNDING = 1e-12  # a bound met with equality (n = 2) is violated by rounding only
+
+
+def _pair_diam(ops: Any, diffs: Any) -> Any:
+    r"""``max_{i,k} ||y_i - y_k||`` from the differences ``(n, n, d)`` themselves (no Gram matrix)."""
+    return ops.xp.sqrt(ops.max((diffs * diffs).sum(axis=-1).reshape(-1)))
+
+
+def dobrushin_observables(inst: Instance, ops: Any) -> dict[str, Any]:
+    r"""T6.d: ``diam(X)``, ``diam(A X)``, ``delta(A) = (1/2) max_{i,k} ||a_i - a_k||_1``, the best
+    pair's ``(1/2) min_{i != k} ||a_i - a_k||_1`` (T6-F2) and ``1 - tau = max_i sum_j (A_ij - min_j A_ij)``
+    (``= 1 - n min_ij A_ij`` for stochastic rows, without cancellation).
+
+    ``y_i - y_k = (a_i - a_k) X`` is computed as ``(a_i - a_k) X~`` (``X~`` centred): the same for
+    exactly stochastic rows (the certificate renormalises them), and accurate when two rows are
+    nearly equal (nearly one-hot onto one sink, nearly uniform), where ``y_i - y_k`` would cancel."""
+    X, A = inst["X"], inst["A"]
+    n = X.shape[0]
+    row_diffs = A[:, None, :] - A[None, :, :]
+    l1 = ops.xp.abs(row_diffs).sum(axis=-1) / 2
+    off = ~np.eye(n, dtype=bool)
+    return {
+        "diam_prev": _pair_diam(ops, X[:, None, :] - X[None, :, :]),
+        "diam_next": _pair_diam(ops, row_diffs @ _centred(ops, X)),
+        "dobrushin": ops.max(l1.reshape(-1)),
+        "dobrushin_best_pair": ops.masked_min(l1.reshape(-1), off.reshape(-1)),
+        "one_minus_tau": ops.max((A - ops.min(A)[:, None]).sum(axis=-1)),
+    }
+
+
+@dataclass(frozen=True)
+class RowStochasticSampler:
+    r"""``(X, A)``: every token family; ``A`` the softmax of ``X W X^T`` (every score family, so long
+    sequences have tiny entries and T6.c's ``1 - tau`` is near 1), causal softmax (zeros above the
+    diagonal: ``tau = 0``), Dirichlet rows, nearly one-hot rows (a sink, or each row its own token),
+    nearly uniform rows, and random sparse supports."""
+
+    def __call__(self, rng: np.random.Generator, n: int, d: int, batch: int) -> Instance:
+        s = rng.integers(0, n, batch)
+        tf = choose(rng, _ALL, batch)
+        X = sample_tokens(rng, tf, n, d, s)
+        W = sample_score_matrices(rng, choose(rng, tuple(range(len(WEIGHT_FAMILIES))), batch), X, s)
+        S = X @ W @ np.swapaxes(X, 1, 2)
+        causal = np.tril(np.ones((n, n), dtype=bool))
+        G = rng.standard_normal((batch, n, n))
+        gamma = _log_uniform(rng, -6.0, -1.0, (batch, 1, 1))
+        hot = np.where(rng.random((batch, 1, 1)) < 0.5, np.eye(n)[None], np.eye(n)[s][:, None, :])
+        support = (rng.random((batch, n, n)) < 0.5) | np.eye(n, dtype=bool)[None]
+        concentration = _log_uniform(rng, -1.3, 1.0, (batch, 1, 1))
+        dirichlet = rng.gamma(np.broadcast_to(concentration, (batch, n, n)))
+        dirichlet = np.maximum(dirichlet, 1e-300)
+        variants = np.stack(
+            [
+                _softmax_np(S),
+                _softmax_np(np.where(causal, S, -np.inf)),
+                dirichlet / dirichlet.sum(axis=-1, keepdims=True),
+                (1.0 - gamma) * hot + gamma * _softmax_np(G),
+                _softmax_np(gamma * G),
+                _softmax_np(np.where(support, G, -np.inf)),
+            ]
+        )
+        kind = rng.integers(0, len(ROW_STOCHASTIC_KINDS), batch)
+        A = variants[kind, np.arange(batch)]
+        return {"X": X, "A": A, "token_family": tf, "attention_kind": kind}
+
+
+def row_stochastic_family(inst: Instance) -> str:
+    return (
+        f"{TOKEN_FAMILIES[int(inst['token_family'])]}/"
+        f"{ROW_STOCHASTIC_KINDS[int(inst['attention_kind'])]}"
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def dobrushin_check(statement: Any, prefer_small: bool = False) -> RelationCheck:
+    """A relation check on one row-stochastic ``A`` and tokens ``X`` (rows renormalised exactly)."""
+    return RelationCheck(
+        statement,
+        RowStochasticSampler(),
+        dobrushin_observables,
+        DOBRUSHIN_SHAPES,
+        row_stochastic_family,
+        prepare_exact=exactly_row_stochastic,
+        rounding_floor=ROUNDING,
+        prefer_small=prefer_small,
+    )
 
 
 def checks() -> list[Any]:
@@ -443,6 +544,7 @@ def checks() -> list[Any]:
             tuple(DENSE_LAYERS),
             stack_family,
         ),
+        dobrushin_check(T6.PAIRWISE_DOBRUSHIN),
         RelationCheck(
             T6.CONTROL_ATTENTION_NEVER_SPREADS,
             DenseStackSampler(SPREAD_LAYERS),
@@ -450,4 +552,5 @@ def checks() -> list[Any]:
             tuple(SPREAD_LAYERS),
             stack_family,
         ),
+        dobrushin_check(T6.CONTROL_BEST_PAIR_DOBRUSHIN, prefer_small=True),
     ]

@@ -62,6 +62,7 @@ from proofs_check.observables.smoothing import (
     centred,
     centred_dense_output,
     linear_term_parts,
+    mu,
     mu_squared,
     named_diagonal_margins,
     named_sink_margins,
@@ -71,6 +72,7 @@ from proofs_check.observables.smoothing import (
     row_witness,
     smoothing_objective,
     sparsification_shift,
+    squared_frobenius,
     uniform_margin,
     uniform_witness,
 )
@@ -92,6 +94,7 @@ VALUE_KINDS = (
     "cancelling",
     "near_zero_hull",
     "condition_favouring",  # only through SmoothingSampler.favour_condition
+    "mean_cancelling",  # only through SmoothingSampler.cancel_mean
 )
 PROBES = 8  # probe points alpha per instance
 
@@ -195,17 +198,19 @@ class SmoothingSampler:
     targets: tuple[int, ...] = _ALL_TARGETS
     probes: str = "box"
     favour_condition: float = 0.0
+    cancel_mean: float = 0.0
 
     def __call__(self, rng: np.random.Generator, n: int, d: int, batch: int) -> Instance:
-        s = rng.integers(0, n, batch)
+        ak = choose(rng, tuple(range(len(ATTENTION_KINDS))), batch)
+        # with a causal mask the sink of T3 is the first token, as in decoder models
+        s = np.where(ak == ATTENTION_KINDS.index("causal"), 0, rng.integers(0, n, batch))
         tf = choose(rng, tuple(range(len(TOKEN_FAMILIES))), batch)
         X = redraw_consensus(rng, sample_tokens(rng, tf, n, d, s))
         wf = choose(rng, tuple(range(len(WEIGHT_FAMILIES))), batch)
         W = sample_score_matrices(rng, wf, X, s)
         S = X @ W @ np.swapaxes(X, 1, 2)
         tk = choose(rng, self.targets, batch)
-        ak = choose(rng, tuple(range(len(ATTENTION_KINDS))), batch)
-        vk = choose(rng, tuple(range(len(VALUE_KINDS) - 1)), batch)
+        vk = choose(rng, tuple(range(VALUE_KINDS.index("condition_favouring"))), batch)
         favoured = rng.random(batch) < self.favour_condition
         B = _targets(rng, tk, s, n)
         A = _attention(rng, ak, S, B)
@@ -222,6 +227,10 @@ class SmoothingSampler:
             V[favoured] = favouring[usable]
         vk = np.where(favoured, VALUE_KINDS.index("condition_favouring"), vk)
         V = np.where(zero_sink & sink_row, 0.0, V)
+        if self.cancel_mean > 0:
+            cancelled = mean_cancelling(rng, self.cancel_mean, zero_sink[:, 0, 0])
+            V = np.where(cancelled[:, None, None], mean_cancelling_values(X, A, V), V)
+            vk = np.where(cancelled, VALUE_KINDS.index("mean_cancelling"), vk)
         inst: Instance = {
             "X": X,
             "A": A,
@@ -234,10 +243,25 @@ class SmoothingSampler:
         }
         if self.probes == "uniform":
             inst["t"] = _uniform_steps(rng, batch)
-        else:
+        elif self.probes == "box":
             inst["alpha"] = _box_probes(rng, batch, n)
             inst["beta"] = _box_probes(rng, batch, n)
         return inst
+
+
+def mean_cancelling(rng: np.random.Generator, fraction: float, zero_sink: np.ndarray) -> np.ndarray:
+    """About ``fraction`` of the instances, never one with a zero-value sink (its row must stay 0)."""
+    return (rng.random(zero_sink.shape[0]) < fraction) & ~zero_sink
+
+
+def mean_cancelling_values(X: np.ndarray, A: np.ndarray, V: np.ndarray) -> np.ndarray:
+    r"""``V + 1 w^T`` with ``w = -x_bar - mean(A V)``: then ``m_A = -x_bar`` (T3-F5's regime).
+
+    ``A`` is row-stochastic, so ``A (V + 1 w^T) = A V + 1 w^T``: the mean row of the new ``A V`` is
+    ``-x_bar``, ``X + A V`` is centred and ``nu(X + A V) = 1``.
+    """
+    w = -X.mean(axis=1) - (A @ V).mean(axis=1)
+    return V + w[:, None, :]
 
 
 def condition_favouring_values(
@@ -945,12 +969,157 @@ def _temperature_finding(
 
 
 # ----------------------------------------------------------------------------------------------
+# T3.e - T3.g and the controls T3-F3 ... T3-F7: one observable function each for T3.e (its controls
+# F3, F4 share it), T3.f (F5 shares it) and T3.g (F6, F7 share it)
+# ----------------------------------------------------------------------------------------------
+
+
+def endpoint_observables(inst: Instance, ops: Any) -> dict[str, Any]:
+    r"""T3.e at ``alpha = 1``: ``f(0) = mu(X + AV)^2``, ``f(1) = mu(X + BV)^2``, the endpoint margin
+    ``2 <Z, Delta>_F + ||(I - J) Delta||_F^2`` and its two named forms (sink target:
+    ``2 <X~, AV>_F + ||(I - J) AV||_F^2``; ``B = I``: ``2 <Z, V - AV>_F + ||(I - J)(V - AV)||_F^2``),
+    ``mu(X)^2``; for the controls T3-F3/F4, ``<Z, Delta>_F`` and ``min_i <z_i, delta_i>``."""
+    X, A, B, V, Z, Delta = _dense_parts(inst, ops)
+    AV = A @ V
+    kind = inst["target_kind"]
+    f_zero, f_one = _objective_with_zero(ops, inst, ops.xp.ones((1, X.shape[0]), dtype=int))
+    sink = (kind == TARGETS.index("sink_zero_value")) | (kind == TARGETS.index("sink"))
+    return {
+        "f_zero": f_zero,
+        "f_one": f_one[0],
+        "endpoint_margin": 2 * uniform_margin(ops, Z, Delta) + mu_squared(ops, Delta),
+        "mu_sq_x": mu_squared(ops, X),
+        "sink_target": ops.xp.where(sink, 1, 0),
+        "sink_update_change": 2 * (centred(ops, X) * AV).sum() + mu_squared(ops, AV),
+        "diagonal_endpoint": 2 * (Z * (V - AV)).sum() + mu_squared(ops, V - AV),
+        "target_kind": kind,
+        "uniform_margin": uniform_margin(ops, Z, Delta),
+        "margin_min": ops.min(row_margins(ops, Z, Delta)),
+    }
+
+
+def scale_free_observables(inst: Instance, ops: Any) -> dict[str, Any]:
+    r"""T3.f: ``nu = mu^2 / ||.||_F^2`` of ``X + AV``, ``X + BV`` and ``X``, the squared norms, and
+    the two sides ``mu(X + AV) ||x_bar + m_B||``, ``mu(X + BV) ||x_bar + m_A||`` (mean rows of the
+    outputs: ``x_bar + m_A`` is the mean row of ``X + AV``). ``nu`` is read off ``||.||_F^2``, the
+    sides off ``mu`` and the means: the two agree only through Pythagoras, which is what is checked."""
+    X, A, B, V = inst["X"], inst["A"], inst["B"], inst["V"]
+    dense, sparse = X + A @ V, X + B @ V
+    norms = {k: squared_frobenius(ops, Y) for k, Y in (("d", dense), ("s", sparse), ("x", X))}
+    mean_norm = {k: ops.norm(Y.sum(axis=0) / Y.shape[0]) for k, Y in (("d", dense), ("s", sparse))}
+    return {
+        "nu_dense": mu_squared(ops, dense) / norms["d"],
+        "nu_sparse": mu_squared(ops, sparse) / norms["s"],
+        "nu_x": mu_squared(ops, X) / norms["x"],
+        "norm_sq_dense": norms["d"],
+        "norm_sq_sparse": norms["s"],
+        "norm_sq_x": norms["x"],
+        "nu_lhs": mu(ops, dense) * mean_norm["s"],
+        "nu_rhs": mu(ops, sparse) * mean_norm["d"],
+    }
+
+
+def angular_observables(inst: Instance, ops: Any) -> dict[str, Any]:
+    r"""T3.g per pair ``i < j``: ``cos(x_i, x_j)``, ``cos(x_i + c, x_j + c)``, ``<c, x_i>``, ``<c, x_j>``.
+
+    Tokens are ``x_i = p_i / ||p_i||`` (rows of ``X``, normalised here, so equal norms hold exactly
+    on the exact instance: the cosine is scale-free in ``(x, c)`` jointly), or ``rho_i p_i / ||p_i||``
+    where the instance has radii ``rho`` (T3-F6, norms free)."""
+    P, c = inst["X"], inst["c"]
+    tokens = P / ops.norm(P)[:, None]
+    if "rho" in inst:
+        tokens = inst["rho"][:, None] * tokens
+    moved = tokens + c[None, :]
+    i, j = np.triu_indices(P.shape[0], 1)
+    return {
+        "cos_before": _cosines(ops, tokens, i, j),
+        "cos_after": _cosines(ops, moved, i, j),
+        "dual_i": tokens[i] @ c,
+        "dual_j": tokens[j] @ c,
+    }
+
+
+def _cosines(ops: Any, Y: Any, i: np.ndarray, j: np.ndarray) -> Any:
+    norms = ops.norm(Y)
+    return (Y[i] * Y[j]).sum(axis=-1) / (norms[i] * norms[j])
+
+
+ANGULAR_TOKENS = ("unit", "cone", "clustered", "antipodal", "ties", "gaussian")
+UPDATE_KINDS = ("uniform_head", "aligned", "gaussian", "zero", "tiny", "large")
+
+
+@dataclass(frozen=True)
+class AngularSampler:
+    r"""T3.g's instances: token directions ``X`` (normalised rows), one common update ``c``.
+
+    Tokens: unit (sphere), a narrow cone, clusters, antipodal pairs, ties, Gaussian directions.
+    Updates: a uniform-attention head ``c = v_bar = mean_j x_j W_V``, ``c`` along the tokens' mean
+    direction (the dual cone holds for cone tokens), Gaussian, ``c = 0`` (a zero-value sink: every
+    cosine unchanged), tiny and large ``c``. ``radii``: per-token norms ``rho_i`` (T3-F6).
+    """
+
+    radii: bool = False
+
+    def __call__(self, rng: np.random.Generator, n: int, d: int, batch: int) -> Instance:
+        names = [TOKEN_FAMILIES.index(f) for f in ANGULAR_TOKENS]
+        tf = choose(rng, tuple(names), batch)
+        X = sample_tokens(rng, tf, n, d, np.zeros(batch, dtype=int))
+        X = X / np.linalg.norm(X, axis=-1, keepdims=True)
+        mean = X.mean(axis=1)
+        direction = mean / (np.linalg.norm(mean, axis=-1, keepdims=True) + 1e-300)
+        W_V = rng.standard_normal((batch, d, d)) / np.sqrt(d)
+        size = _log_uniform(rng, -1.0, 1.0, (batch, 1))
+        gaussian = rng.standard_normal((batch, d)) / np.sqrt(d)
+        kinds = rng.integers(0, len(UPDATE_KINDS), batch)
+        variants = np.stack(
+            [
+                np.einsum("bd,bde->be", mean, W_V),
+                size * direction + 0.1 * size * gaussian,
+                size * gaussian,
+                np.zeros((batch, d)),
+                1e-4 * gaussian,
+                1e2 * gaussian,
+            ]
+        )
+        inst: Instance = {
+            "X": X,
+            "c": variants[kinds, np.arange(batch)],
+            "token_family": tf,
+            "update_kind": kinds,
+        }
+        if self.radii:
+            inst["rho"] = _log_uniform(rng, -1.5, 1.5, (batch, n))
+        return inst
+
+
+def angular_family(inst: Instance) -> str:
+    return f"{TOKEN_FAMILIES[int(inst['token_family'])]}/{UPDATE_KINDS[int(inst['update_kind'])]}"
+
+
+# ----------------------------------------------------------------------------------------------
 
 _BOX = SmoothingSampler()
 _ROWS = SmoothingSampler(favour_condition=0.3)
 _UNIFORM = SmoothingSampler(probes="uniform", favour_condition=0.1)
 _NAMED = SmoothingSampler(targets=_NAMED_TARGETS)
 _ZERO_SINK = SmoothingSampler(targets=_ZERO_SINK_ONLY)
+_ENDPOINT = SmoothingSampler(probes="none", favour_condition=0.2)
+_SCALE_FREE = SmoothingSampler(probes="none", favour_condition=0.1, cancel_mean=0.1)
+
+
+def _unprobed(
+    statement: Any, sampler: SmoothingSampler, observables: Any, control: bool = False
+) -> SmoothingRelationCheck:
+    """A check of ``(X, A, B, V)`` without probe points (one case per instance)."""
+    return SmoothingRelationCheck(
+        statement,
+        sampler,
+        observables,
+        SHAPES,
+        smoothing_family,
+        probe_keys=(),
+        prefer_small=control,
+    )
 
 
 def checks() -> list[Any]:
@@ -1003,6 +1172,30 @@ def checks() -> list[Any]:
             no_residual_observables,
             SHAPES,
             smoothing_family,
+            prefer_small=True,
+        ),
+        _unprobed(T3.FULLY_SPARSE_ENDPOINT, _ENDPOINT, endpoint_observables),
+        _unprobed(T3.SCALE_FREE_SMOOTHING, _SCALE_FREE, scale_free_observables),
+        RoundingAwareRelationCheck(
+            T3.ANGULAR_SMOOTHING, AngularSampler(), angular_observables, SHAPES, angular_family
+        ),
+        _unprobed(T3.CONTROL_ENDPOINT_GIVES_UNIFORM_MARGIN, _ENDPOINT, endpoint_observables, True),
+        _unprobed(T3.CONTROL_ENDPOINT_GIVES_ROW_CONDITION, _ENDPOINT, endpoint_observables, True),
+        _unprobed(T3.CONTROL_DENSE_NEVER_RAISES_NU, _SCALE_FREE, scale_free_observables, True),
+        RoundingAwareRelationCheck(
+            T3.CONTROL_ANGULAR_WITHOUT_EQUAL_NORMS,
+            AngularSampler(radii=True),
+            angular_observables,
+            SHAPES,
+            angular_family,
+            prefer_small=True,
+        ),
+        RoundingAwareRelationCheck(
+            T3.CONTROL_ANGULAR_WITHOUT_DUAL_CONE,
+            AngularSampler(),
+            angular_observables,
+            SHAPES,
+            angular_family,
             prefer_small=True,
         ),
         TemperatureExploration(),

@@ -103,3 +103,37 @@ def settle(x: Any, bits: int = 30) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     m, e = np.frexp(x)
     return np.ldexp(np.rint(m * 2.0**bits) / 2.0**bits, e)
+
+
+def ridge_solve(M: Any, C: Any, rcond: float = 1e-6) -> np.ndarray:
+    r"""``V = argmin ||M V - C||_F^2 + lam ||V||_F^2`` with ``lam = rcond ||M||_F^2`` (batched).
+
+    A deterministic stand-in for ``pinv(M) @ C`` in the samplers: LAPACK's SVD of an
+    ill-conditioned ``M`` differs between BLAS kernels far beyond the last bit. Here the normal
+    equations ``(M^T M + lam I) V = M^T C`` are solved by a Cholesky factorisation written with
+    elementwise operations and :func:`matmul`: the same bits on every machine.
+    """
+    M = np.asarray(M, dtype=np.float64)
+    C = np.asarray(C, dtype=np.float64)
+    Mt = np.swapaxes(M, -1, -2)
+    G = matmul(Mt, M)
+    k = G.shape[-1]
+    lam = rcond * (M * M).sum(axis=(-2, -1))[..., None, None] + 1e-300
+    G = G + lam * np.eye(k)
+    R = matmul(Mt, C)
+    L = np.zeros_like(G)
+    for j in range(k):  # Cholesky, column by column
+        diag = G[..., j, j] - (L[..., j, :j] * L[..., j, :j]).sum(axis=-1)
+        L[..., j, j] = np.sqrt(np.maximum(diag, 1e-300))
+        below = G[..., j + 1 :, j] - (L[..., j + 1 :, :j] * L[..., j, None, :j]).sum(axis=-1)
+        L[..., j + 1 :, j] = below / L[..., j, j, None]
+    Y = np.zeros_like(R)
+    for j in range(k):  # forward: L Y = R
+        Y[..., j, :] = (R[..., j, :] - matmul(L[..., j, None, :j], Y[..., :j, :])[..., 0, :]) / L[
+            ..., j, j, None
+        ]
+    V = np.zeros_like(R)
+    for j in range(k - 1, -1, -1):  # backward: L^T V = Y
+        rest = matmul(np.swapaxes(L, -1, -2)[..., j, None, j + 1 :], V[..., j + 1 :, :])
+        V[..., j, :] = (Y[..., j, :] - rest[..., 0, :]) / L[..., j, j, None]
+    return V

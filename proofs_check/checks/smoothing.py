@@ -260,7 +260,7 @@ def mean_cancelling_values(X: np.ndarray, A: np.ndarray, V: np.ndarray) -> np.nd
     ``A`` is row-stochastic, so ``A (V + 1 w^T) = A V + 1 w^T``: the mean row of the new ``A V`` is
     ``-x_bar``, ``X + A V`` is centred and ``nu(X + A V) = 1``.
     """
-    w = -X.mean(axis=1) - (A @ V).mean(axis=1)
+    w = -X.mean(axis=1) - portable.matmul(A, V).mean(axis=1)  # BLAS-free: the same bits anywhere
     return V + w[:, None, :]
 
 
@@ -278,8 +278,10 @@ def condition_favouring_values(
     centred_X = X - X.mean(axis=1, keepdims=True)
     M = np.where(frozen, 0.0, B - A)
     M = np.where(np.abs(M) < 1e-150, 0.0, M)  # no subnormals in the SVD (they make it crawl)
-    V = portable.settle(np.linalg.pinv(M, rcond=1e-6) @ centred_X)  # LAPACK: settle its bits
-    size = np.linalg.norm(M @ V, axis=(1, 2), keepdims=True) + 1e-300
+    # a ridge least-squares solution written with correctly rounded operations: LAPACK's pinv of
+    # this ill-conditioned M differed between BLAS kernels far beyond the last bit
+    V = portable.ridge_solve(M, centred_X, rcond=1e-6)
+    size = np.linalg.norm(portable.matmul(M, V), axis=(1, 2), keepdims=True) + 1e-300
     target = portable.pow10(rng.uniform(-3.0, 0.0, (X.shape[0], 1, 1))) * np.linalg.norm(
         centred_X, axis=(1, 2), keepdims=True
     )

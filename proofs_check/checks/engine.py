@@ -177,17 +177,18 @@ class RelationCheck:
     def prepared(self, inst: Instance) -> dict[str, Any]:
         """``prepare(inst)`` (solver outputs for one instance), as every phase must see them.
 
-        Some of these values become part of the instance that is certified and reported (T3's
-        witness probes; ``prepare_exact`` recomputes others exactly): every float is settled onto
+        A value that replaces a drawn field (T3's probes, extended by a witness) becomes part of
+        the instance that is certified and reported: its floats are settled onto
         :data:`PREPARED_BITS` significant bits (:func:`proofs_check.portable.settle`), so that a
         solver's or LAPACK's last bits, which differ between machines, do not change the
-        counterexample. 36 bits keep a relative ``1.5e-11``: well inside :data:`EQ_TOL`.
+        counterexample. The other values (hull distances, directions) never leave the float phase
+        (a counterexample keeps only drawn fields, and ``prepare_exact`` recomputes them exactly).
         """
         if self.prepare is None:
             return {}
         out = {k: perturb_host(np.asarray(v)) for k, v in self.prepare(inst).items()}
         return {
-            k: portable.settle(v, PREPARED_BITS) if v.dtype.kind == "f" else v
+            k: portable.settle(v, PREPARED_BITS) if k in inst and v.dtype.kind == "f" else v
             for k, v in out.items()
         }
 

@@ -2,9 +2,10 @@ r"""Kernel proofs for T6 (depth): the one-layer bounds of T6.a, T6.b, T6.c in ge
 bounds (T6.a, T6.c, second conclusions) on explicit stacks of three and two layers, each layer an
 instance of the one-layer theorem (the kernel has no induction rule).
 
-T6.d (``diam(A X) <= delta(A) diam(X)``, ``delta(A) = max_{a,b} sum_j (A_aj - A_bj)_+``) is the lemma
-``dobrushin_pair_bound`` with ``mass_diff = delta(A)`` (a definition lemma); its proof is that
-lemma alone, and T6.c's proof then becomes a Cite of T6.d plus ``dobrushin_mass_bound``.
+T6.d (``diam(A X) <= delta(A) diam(X)``) is the lemma ``dobrushin_pair_bound`` and the definition
+lemma ``dobrushin_is_pair_mass`` (``delta(A) = max_{a,b} sum_j (A_aj - A_bj)_+``); its second
+conclusion adds ``dobrushin_mass_bound``. T6.c's one-layer bound is a citation of both conclusions
+of T6.d (the kernel checks a theorem after the theorems it cites).
 """
 
 from __future__ import annotations

@@ -2,11 +2,14 @@ r"""Kernel proofs for T3 (when dense attention smooths more): T3.a and T3.d on t
 ``n = 3``, ``d = 2`` (every entry of ``X``, ``A``, ``B``, ``V``, ``alpha`` free); T3.b and T3.c at the
 level of the observables, from T3.a (so no stronger than T3.a).
 
-A statement T3.e (``mu(X + AV) <= mu(X + BV)`` iff ``2<Z, Delta>_F + ||(I - J) Delta||_F^2 >= 0``)
-is T3.a at ``alpha = 1``: with a lemma ``f_one == f_zero + 2 uniform_margin + q_unif`` (T3.a at
-``alpha = 1``, resting on T3.a) the "if" direction is one :class:`~theory.kernel.Combine`; T3.f's
-ratio form follows from ``nu = mu^2 / ||X||_F^2`` and ``||X||_F^2 = mu^2 + n ||mean||^2`` (a lemma)
-by clearing the positive denominators (one Combine with certified weights).
+T3.e is T3.a at ``alpha = 1`` (the lemma ``endpoint_identity``, resting on T3.a): its "if" and
+"only if" directions, and those for ``B = I``, are one :class:`~theory.kernel.Combine` each, so no
+stronger than T3.a; its sink conclusions rest on ``(I - J) 1 = 0`` and the expansion of a square
+only, and are PROVED. (The conclusions are stated in ``f = mu^2``: no square root is needed.)
+T3.f clears the positive denominators of ``nu = mu^2 / ||.||_F^2`` with Pythagoras ``||Y||_F^2 = mu^2
++ n ||y_bar||^2`` in one Combine whose weight is a product of facts. T3.g needs no case split on
+the sign of ``rho``: ``(rho + s) - rho S = (1 + s - S) + (1 - rho)(S - 1)`` with ``1 <= S <= 1 + s``
+(AM-GM), ``rho <= 1``.
 """
 
 from __future__ import annotations

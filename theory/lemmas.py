@@ -195,6 +195,21 @@ def _dobrushin_identity() -> bool:
     return sp.simplify((lhs - rhs).subs(sub)) == 0
 
 
+def _endpoint_identity() -> bool:
+    r"""T3.a at ``alpha = 1`` (``n = 3``, ``d = 2``, every entry free): ``||(I - J)(X + BV)||_F^2 -
+    ||(I - J)(X + AV)||_F^2 = 2 <Z, Delta>_F + ||(I - J) Delta||_F^2``, ``Z = (I - J)(X + AV)``,
+    ``Delta = (B - A) V``."""
+    P = sp.eye(3) - sp.ones(3, 3) / 3
+    X = sp.Matrix(3, 2, sp.symbols("x1:4_1:3", real=True))
+    V = sp.Matrix(3, 2, sp.symbols("v1:4_1:3", real=True))
+    A = sp.Matrix(3, 3, sp.symbols("a1:4_1:4", real=True))
+    B = sp.Matrix(3, 3, sp.symbols("b1:4_1:4", real=True))
+    fro = lambda M: sum(e**2 for e in M)  # noqa: E731
+    Z, Delta = P * (X + A * V), (B - A) * V
+    ip = sum(a * b for a, b in zip(Z, Delta, strict=True))
+    return sp.expand(fro(P * (X + B * V)) - fro(Z) - 2 * ip - fro(P * Delta)) == 0
+
+
 def _centering_kills_common_row() -> bool:
     r"""``(I - J) 1 = 0``, so ``(I - J)(X + 1 v^T) = (I - J) X`` (``n = 3``, ``d = 2``)."""
     P = sp.eye(3) - sp.ones(3, 3) / 3
@@ -786,6 +801,7 @@ LEMMAS_LIST: tuple[Lemma, ...] = (
             "endpoint_margin = 2 <Z, Delta>_F + ||(I - J) Delta||_F^2",
         ),
         theorems=("T3.a",),
+        symbolic=_endpoint_identity,
     ),
     Lemma(
         "sink_target_leaves_mu",

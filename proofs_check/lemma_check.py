@@ -227,6 +227,89 @@ def _uniform_world(rng: np.random.Generator, adversarial: bool) -> World:
     return {**w, "f_alpha": w["f_unif"], "f_witness": w["f_unif_witness"]}
 
 
+def endpoint_world(rng: np.random.Generator, adversarial: bool) -> World:
+    """T3.e: the endpoint ``alpha = 1`` for a sink target (any sink value), ``B = I`` or a random ``B``."""
+    n, d = _shape(rng)
+    n = max(n, 2)
+    X = _tokens(rng, n, d, adversarial)
+    A = _softmax(rng.normal(size=(n, n)) * (0.01 if adversarial else 2.0))
+    V = rng.normal(size=(n, d))
+    kind = int(rng.integers(3))  # 0: sink 1 e_s^T, 1: B = I, 2: a random row-stochastic B
+    s = int(rng.integers(n))
+    B = (np.tile(np.eye(n)[s], (n, 1)), np.eye(n), _softmax(rng.normal(size=(n, n))))[kind]
+    P = np.eye(n) - np.ones((n, n)) / n
+    fro2 = lambda M: float(np.sum(M**2))  # noqa: E731
+    Z = P @ (X + A @ V)
+    Delta = (B - A) @ V
+    AV = A @ V
+    return {
+        "f_one": fro2(P @ (X + B @ V)),
+        "f_zero": fro2(Z),
+        "endpoint_margin": 2 * float(np.sum(Z * Delta)) + fro2(P @ Delta),
+        "mu_sq_x": fro2(P @ X),
+        "sink_target": 1.0 if kind == 0 else 0.0,
+        "sink_update_change": 2 * float(np.sum((P @ X) * AV)) + fro2(P @ AV),
+        "diagonal_endpoint": 2 * float(np.sum(Z * (V - AV))) + fro2(P @ (V - AV)),
+        "target_kind": float(kind),
+    }
+
+
+def scale_free_world(rng: np.random.Generator, adversarial: bool) -> World:
+    """T3.f: two outputs ``X + AV``, ``X + BV``; the "dense" one is either (the lemmas are about any
+    output ``Y``). Adversarial: ``m_A = -x_bar``, so the mean row of ``X + AV`` vanishes."""
+    n, d = _shape(rng)
+    n = max(n, 2)
+    X = _tokens(rng, n, d, adversarial)
+    A = _softmax(rng.normal(size=(n, n)))
+    B = np.tile(np.eye(n)[0], (n, 1)) if rng.random() < 0.5 else np.eye(n)
+    V = rng.normal(size=(n, d))
+    if adversarial:
+        a = A.mean(axis=0)  # the mean row of AV is a V: shift V so that it is -x_bar
+        V = V - np.outer(a, X.mean(axis=0) + a @ V) / float(a @ a)
+    Y1, Y2 = X + A @ V, X + B @ V
+    if rng.random() < 0.5:
+        Y1, Y2 = Y2, Y1
+    P = np.eye(n) - np.ones((n, n)) / n
+
+    def parts(Y: np.ndarray) -> tuple[float, float, float, float]:
+        mu, F = float(np.linalg.norm(P @ Y)), float(np.sum(Y**2))
+        return mu**2 / F, F, mu, float(np.linalg.norm(Y.mean(axis=0)))
+
+    (nd, Fd, md, bd), (ns, Fs, ms, bs) = parts(Y1), parts(Y2)
+    return {
+        "n": n,
+        "nu_dense": nd,
+        "norm_sq_dense": Fd,
+        "mu_dense": md,
+        "mean_dense": bd,
+        "nu_sparse": ns,
+        "norm_sq_sparse": Fs,
+        "mu_sparse": ms,
+        "mean_sparse": bs,
+        "nu_lhs": md * bs,
+        "nu_rhs": ms * bd,
+    }
+
+
+def angle_world(rng: np.random.Generator, adversarial: bool) -> World:
+    """T3.g: two tokens of one norm ``r`` and a common update ``c`` (adversarial: nearly equal
+    tokens and a tiny ``c``)."""
+    d = int(rng.integers(2, 6))
+    r = float(rng.uniform(0.1, 5.0))
+    xi = r * _unit(rng.normal(size=d))
+    xj = r * _unit(xi + 1e-4 * rng.normal(size=d)) if adversarial else r * _unit(rng.normal(size=d))
+    c = rng.normal(size=d) * (1e-3 if adversarial else 1.0)
+    cos = lambda a, b: float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))  # noqa: E731
+    return {
+        "cos_before": cos(xi, xj),
+        "cos_after": cos(xi + c, xj + c),
+        "dual_i": float(c @ xi),
+        "dual_j": float(c @ xj),
+        "token_norm_sq": float(xi @ xi),
+        "update_norm_sq": float(c @ c),
+    }
+
+
 def cost_world(rng: np.random.Generator, adversarial: bool) -> World:
     from proofs_check.observables.costs import diag_cost, sink_cost
     from proofs_check.observables.geometry import hull_distance, vertex_points
@@ -347,6 +430,9 @@ def layer_world(rng: np.random.Generator, adversarial: bool) -> World:
         "diam_prev": diam(X),
         "diam_next": diam(An @ X),
         "mass_diff": float(pos.max()),
+        "dobrushin": float(
+            1 - min(np.sum(np.minimum(An[a], An[b])) for a in range(n) for b in range(n))
+        ),
         "one_minus_tau": float(1 - n * An.min()),
     }
 
@@ -400,6 +486,9 @@ WORLDS: dict[str, Callable[[np.random.Generator, bool], World]] = {
     "values": values_world,
     "smoothing": smoothing_world,
     "uniform": _uniform_world,
+    "endpoint": endpoint_world,
+    "scale_free": scale_free_world,
+    "angle": angle_world,
     "costs": cost_world,
     "diagonal": diagonal_world,
     "layer": layer_world,
@@ -454,6 +543,21 @@ _EXACT = {
     "sink_layer_update_rows": "layer",
     "dobrushin_pair_bound": "layer",
     "dobrushin_mass_bound": "layer",
+    "dobrushin_is_pair_mass": "layer",
+    "endpoint_identity": "endpoint",
+    "sink_target_leaves_mu": "endpoint",
+    "dense_update_expansion": "endpoint",
+    "diagonal_endpoint_margin": "endpoint",
+    "nu_definition": "scale_free",
+    "frobenius_pythagoras": "scale_free",
+    "mu_nonnegative": "scale_free",
+    "mean_norm_nonnegative": "scale_free",
+    "nu_lhs_definition": "scale_free",
+    "nu_rhs_definition": "scale_free",
+    "cosine_after_common_update": "angle",
+    "token_norm_sq_positive": "angle",
+    "update_norm_sq_nonnegative": "angle",
+    "cosine_at_most_one": "angle",
     "contraction_factor_nonnegative": "layer",
     "diameter_nonnegative": "layer",
     "output_target_positive": "softmax",

@@ -63,13 +63,14 @@ def _refused(proof: Proof, goal: sp.Basic, ctx) -> str:
 # -- the theorems ------------------------------------------------------------------------------
 
 
-def test_twenty_five_theorems_at_least_twenty_proved():
+def test_twenty_nine_theorems_at_least_twenty_four_proved():
     statuses = proof_statuses()
-    assert len(THEOREMS) == 25
+    assert len(THEOREMS) == 29
     proved = [s.id for s in THEOREMS if statuses[s.id].status in (PROVED, PROVED_ON_INSTANCE)]
-    assert len(proved) >= 20, proved
+    assert len(proved) >= 24, proved
     general = {s.id for s in THEOREMS if statuses[s.id].status == PROVED}
     assert {"T1.a", "T1.d", "T1.e", "T2.b", "T2.d", "T4.a", "T4.e", "T5.a", "T6.b"} <= general
+    assert {"T3.f", "T3.g", "T6.d"} <= general
     for sid in ("T3.a", "T3.d", "T5.b"):  # symbolic instances, and the status says which
         assert statuses[sid].status == PROVED_ON_INSTANCE
         assert "n = 3" in statuses[sid].instance
@@ -79,10 +80,16 @@ def test_twenty_five_theorems_at_least_twenty_proved():
 
 def test_every_registered_proof_is_accepted_and_ends_in_its_goal():
     statuses = proof_statuses()
+    unproved = []
     for st in THEOREMS:
         for c in statuses[st.id].conclusions:
+            if c.proof is None:  # no proof registered: TESTED, and the status says so
+                assert c.status == TESTED and not c.accepted
+                unproved.append((st.id, c.index))
+                continue
             assert c.accepted, (st.id, c.index, c.refusal and c.refusal.summary())
-            assert c.proof is not None
+    assert unproved == [("T4.d", 1)]  # the projector bound c_diag <= rank(X) L_n / g
+    assert statuses["T4.d"].status == TESTED
 
 
 def test_every_lemma_a_proof_uses_is_in_the_trusted_base_and_listed():

@@ -195,6 +195,87 @@ def _dobrushin_identity() -> bool:
     return sp.simplify((lhs - rhs).subs(sub)) == 0
 
 
+def _endpoint_identity() -> bool:
+    r"""T3.a at ``alpha = 1`` (``n = 3``, ``d = 2``, every entry free): ``||(I - J)(X + BV)||_F^2 -
+    ||(I - J)(X + AV)||_F^2 = 2 <Z, Delta>_F + ||(I - J) Delta||_F^2``, ``Z = (I - J)(X + AV)``,
+    ``Delta = (B - A) V``."""
+    P = sp.eye(3) - sp.ones(3, 3) / 3
+    X = sp.Matrix(3, 2, sp.symbols("x1:4_1:3", real=True))
+    V = sp.Matrix(3, 2, sp.symbols("v1:4_1:3", real=True))
+    A = sp.Matrix(3, 3, sp.symbols("a1:4_1:4", real=True))
+    B = sp.Matrix(3, 3, sp.symbols("b1:4_1:4", real=True))
+    fro = lambda M: sum(e**2 for e in M)  # noqa: E731
+    Z, Delta = P * (X + A * V), (B - A) * V
+    ip = sum(a * b for a, b in zip(Z, Delta, strict=True))
+    return sp.expand(fro(P * (X + B * V)) - fro(Z) - 2 * ip - fro(P * Delta)) == 0
+
+
+def _centering_kills_common_row() -> bool:
+    r"""``(I - J) 1 = 0``, so ``(I - J)(X + 1 v^T) = (I - J) X`` (``n = 3``, ``d = 2``)."""
+    P = sp.eye(3) - sp.ones(3, 3) / 3
+    X = sp.Matrix(3, 2, sp.symbols("x1:4_1:3", real=True))
+    v = sp.Matrix(1, 2, sp.symbols("v1:3", real=True))
+    return P * sp.ones(3, 1) == sp.zeros(3, 1) and sp.expand(
+        P * (X + sp.ones(3, 1) * v) - P * X
+    ) == (sp.zeros(3, 2))
+
+
+def _dense_update_expansion() -> bool:
+    r"""``||(I - J)(X + Y)||_F^2 = ||(I - J) X||_F^2 + 2 <(I - J) X, Y>_F + ||(I - J) Y||_F^2`` (``I - J``
+    symmetric and idempotent; ``n = 3``, ``d = 2``)."""
+    P = sp.eye(3) - sp.ones(3, 3) / 3
+    X = sp.Matrix(3, 2, sp.symbols("x1:4_1:3", real=True))
+    Y = sp.Matrix(3, 2, sp.symbols("y1:4_1:3", real=True))
+    fro = lambda M: sum(e**2 for e in M)  # noqa: E731
+    ip = sum(a * b for a, b in zip(P * X, Y, strict=True))
+    return sp.expand(fro(P * (X + Y)) - fro(P * X) - 2 * ip - fro(P * Y)) == 0
+
+
+def _diagonal_endpoint() -> bool:
+    r"""``B = I``: ``Delta = (I - A) V = V - AV`` (``n = 3``, ``d = 2``, ``A``, ``V`` free)."""
+    A = sp.Matrix(3, 3, sp.symbols("a1:4_1:4", real=True))
+    V = sp.Matrix(3, 2, sp.symbols("v1:4_1:3", real=True))
+    return sp.expand((sp.eye(3) - A) * V - (V - A * V)) == sp.zeros(3, 2)
+
+
+def _pythagoras_mean() -> bool:
+    r"""``||Y||_F^2 = ||(I - J) Y||_F^2 + n ||y_bar||^2`` (``n = 3``, ``d = 2``)."""
+    Y = sp.Matrix(3, 2, sp.symbols("y1:4_1:3", real=True))
+    P = sp.eye(3) - sp.ones(3, 3) / 3
+    ybar = sp.ones(1, 3) * Y / 3
+    return (
+        sp.expand(sum(e**2 for e in Y) - sum(e**2 for e in P * Y) - 3 * sum(e**2 for e in ybar))
+        == 0
+    )
+
+
+def _am_gm() -> bool:
+    r"""``(a + b)/2 - sqrt(a b) = (sqrt a - sqrt b)^2 / 2`` for ``a, b >= 0``."""
+    a, b = sp.symbols("a b", nonnegative=True)
+    return sp.expand((a + b) / 2 - sp.sqrt(a * b) - (sp.sqrt(a) - sp.sqrt(b)) ** 2 / 2) == 0
+
+
+def _cosine_after_common_update() -> bool:
+    r"""``(x_i + c).(x_j + c) = x_i.x_j + c.x_i + c.x_j + ||c||^2`` and ``||x + c||^2 = ||x||^2 + 2 c.x
+    + ||c||^2`` (``d = 2``): divided by ``||x_i||^2 = ||x_j||^2`` these give the scale-free form."""
+    xi = sp.Matrix(sp.symbols("p1:3", real=True))
+    xj = sp.Matrix(sp.symbols("q1:3", real=True))
+    c = sp.Matrix(sp.symbols("c1:3", real=True))
+    cross = (xi + c).dot(xj + c) - (xi.dot(xj) + c.dot(xi) + c.dot(xj) + c.dot(c))
+    own = (xi + c).dot(xi + c) - (xi.dot(xi) + 2 * c.dot(xi) + c.dot(c))
+    return sp.expand(cross) == 0 and sp.expand(own) == 0
+
+
+def _dobrushin_two_forms() -> bool:
+    r"""Rows ``a = m + p``, ``b = m + q`` (``m = min(a, b)``, ``n = 3``) summing to 1: ``sum_j p_j
+    = 1 - sum_j m_j``, i.e. ``sum_j (a_j - b_j)_+ = 1 - sum_j min(a_j, b_j)``."""
+    m = sp.symbols("m1:4", real=True)
+    p = sp.symbols("p1:4", real=True)
+    a = [m[j] + p[j] for j in range(3)]
+    p3 = sp.solve(sp.Eq(sum(a), 1), p[2])[0]
+    return sp.expand(sum(p).subs(p[2], p3) - (1 - sum(m))) == 0
+
+
 # -- observables (names shared with the statements) -----------------------------------------------
 
 eps, n, d = _s("eps"), _s("n"), _s("d")
@@ -273,6 +354,46 @@ diam_prev, diam_next, one_minus_tau, mass_diff = (
     _s("mass_diff"),
 )
 
+# T3.e, T3.f, T3.g, T6.d
+_NEW_OBSERVABLES = (
+    "f_one endpoint_margin mu_sq_x sink_target sink_update_change diagonal_endpoint target_kind "
+    "nu_dense norm_sq_dense mu_dense mean_dense nu_sparse norm_sq_sparse mu_sparse mean_sparse "
+    "nu_lhs nu_rhs cos_before cos_after dual_i dual_j token_norm_sq update_norm_sq dobrushin"
+)
+(
+    f_one,
+    endpoint_margin,
+    mu_sq_x,
+    sink_target,
+    sink_update_change,
+    diagonal_endpoint,
+    target_kind,
+    nu_dense,
+    norm_sq_dense,
+    mu_dense,
+    mean_dense,
+    nu_sparse,
+    norm_sq_sparse,
+    mu_sparse,
+    mean_sparse,
+    nu_lhs,
+    nu_rhs,
+    cos_before,
+    cos_after,
+    dual_i,
+    dual_j,
+    token_norm_sq,
+    update_norm_sq,
+    dobrushin,
+) = sp.symbols(_NEW_OBSERVABLES, real=True)
+
+# T3.g in scale-free form (divided by ||x_i||^2 = ||x_j||^2): p = ||x_i + c||^2 / ||x_i||^2, ...
+_ga, _gb, _gk = dual_i / token_norm_sq, dual_j / token_norm_sq, update_norm_sq / token_norm_sq
+ANGLE_P, ANGLE_Q = 1 + 2 * _ga + _gk, 1 + 2 * _gb + _gk
+ANGLE_S = sp.sqrt(ANGLE_P * ANGLE_Q)
+ANGLE_NUMERATOR = cos_before + _ga + _gb + _gk
+EQUAL_NORMS = "||x_i|| = ||x_j|| > 0"
+
 a_, b_, x_ = _s("a"), _s("b"), _s("x")
 farkas_pairing, hull_residual = _s("farkas_pairing"), _s("hull_residual")
 
@@ -290,6 +411,14 @@ LEMMAS_LIST: tuple[Lemma, ...] = (
         variables=("a", "b"),
         requires=(gt(a_, 0), gt(b_, 0)),
         symbolic=_log_mul,
+    ),
+    Lemma(
+        "am_gm",
+        le(sp.sqrt(a_ * b_), (a_ + b_) / 2),
+        "the inequality of arithmetic and geometric means for two reals a, b >= 0",
+        variables=("a", "b"),
+        requires=(ge(a_, 0), ge(b_, 0)),
+        symbolic=_am_gm,
     ),
     Lemma(
         "exp_positive",
@@ -661,6 +790,132 @@ LEMMAS_LIST: tuple[Lemma, ...] = (
         rests_on=("t_unif_star", "q_unif"),
         requires=(lt(uniform_margin, 0),),
     ),
+    # -- T3.e: the fully sparse endpoint alpha = 1 -------------------------------------------------
+    Lemma(
+        "endpoint_identity",
+        eq(f_one, f_zero + endpoint_margin),
+        "T3.a at alpha = 1: f(1) - f(0) = 2 <Z, Delta>_F + ||(I - J) Delta||_F^2 (D_1 = I)",
+        rests_on=(
+            "f_one = f(1) = mu(X + BV)^2",
+            "f_zero = f(0) = mu(X + AV)^2",
+            "endpoint_margin = 2 <Z, Delta>_F + ||(I - J) Delta||_F^2",
+        ),
+        theorems=("T3.a",),
+        symbolic=_endpoint_identity,
+    ),
+    Lemma(
+        "sink_target_leaves_mu",
+        eq(f_one, mu_sq_x),
+        "(I - J) 1 = 0: a sink target B = 1 e_s^T gives BV = 1 v_s^T, a common row, so "
+        "(I - J)(X + BV) = (I - J) X and mu(X + BV) = mu(X), whatever v_s",
+        rests_on=("f_one", "mu_sq_x = mu(X)^2", "sink_target = 1 iff B = 1 e_s^T"),
+        requires=(eq(sink_target, 1),),
+        symbolic=_centering_kills_common_row,
+    ),
+    Lemma(
+        "dense_update_expansion",
+        eq(f_zero, mu_sq_x + sink_update_change),
+        "||X~ + (I - J) AV||_F^2 = ||X~||_F^2 + 2 <X~, (I - J) AV>_F + ||(I - J) AV||_F^2 and "
+        "<X~, (I - J) AV>_F = <X~, AV>_F (I - J symmetric, idempotent)",
+        rests_on=("f_zero", "mu_sq_x", "sink_update_change = 2 <X~, AV>_F + ||(I - J) AV||_F^2"),
+        symbolic=_dense_update_expansion,
+    ),
+    Lemma(
+        "diagonal_endpoint_margin",
+        eq(diagonal_endpoint, endpoint_margin),
+        "B = I: Delta = (I - A) V = V - AV, so the endpoint margin is 2 <Z, V - AV>_F + "
+        "||(I - J)(V - AV)||_F^2",
+        rests_on=(
+            "diagonal_endpoint = 2 <Z, V - AV>_F + ||(I - J)(V - AV)||_F^2",
+            "endpoint_margin",
+            "target_kind = 1 iff B = I",
+        ),
+        requires=(eq(target_kind, 1),),
+        symbolic=_diagonal_endpoint,
+    ),
+    # -- T3.f: scale-free smoothing (one output Y; renamed for X + AV and X + BV) -----------------
+    Lemma(
+        "nu_definition",
+        eq(nu_dense * norm_sq_dense, mu_dense**2),
+        "definition nu(Y) = mu(Y)^2 / ||Y||_F^2, cleared of its denominator",
+        rests_on=(
+            "nu_dense = nu(Y)",
+            "norm_sq_dense = ||Y||_F^2",
+            "mu_dense = mu(Y) = ||(I - J) Y||_F",
+        ),
+    ),
+    Lemma(
+        "frobenius_pythagoras",
+        eq(norm_sq_dense, mu_dense**2 + n * mean_dense**2),
+        "Y = (I - J) Y + 1 y_bar^T, orthogonal parts (1^T (I - J) = 0): ||Y||_F^2 = mu(Y)^2 + n ||y_bar||^2",
+        rests_on=(
+            "norm_sq_dense",
+            "mu_dense",
+            "mean_dense = ||y_bar|| (y_bar the mean row of Y)",
+            "n",
+        ),
+        symbolic=_pythagoras_mean,
+    ),
+    Lemma("mu_nonnegative", ge(mu_dense, 0), "a Frobenius norm is >= 0", rests_on=("mu_dense",)),
+    Lemma("mean_norm_nonnegative", ge(mean_dense, 0), "a norm is >= 0", rests_on=("mean_dense",)),
+    Lemma(
+        "nu_lhs_definition",
+        eq(nu_lhs, mu_dense * mean_sparse),
+        "definition: the mean row of X + BV is x_bar + m_B",
+        rests_on=(
+            "nu_lhs = mu(X + AV) ||x_bar + m_B||",
+            "mu_dense = mu(X + AV)",
+            "mean_sparse = ||x_bar + m_B||",
+        ),
+    ),
+    Lemma(
+        "nu_rhs_definition",
+        eq(nu_rhs, mu_sparse * mean_dense),
+        "definition: the mean row of X + AV is x_bar + m_A",
+        rests_on=(
+            "nu_rhs = mu(X + BV) ||x_bar + m_A||",
+            "mu_sparse = mu(X + BV)",
+            "mean_dense = ||x_bar + m_A||",
+        ),
+    ),
+    # -- T3.g: a common update of two equal-norm tokens -----------------------------------------
+    Lemma(
+        "cosine_after_common_update",
+        eq(cos_after * ANGLE_S, ANGLE_NUMERATOR),
+        "with r^2 = ||x_i||^2 = ||x_j||^2: (x_i + c).(x_j + c) = r^2 (cos(x_i, x_j) + a + b + k) and "
+        "||x_i + c||^2 = r^2 p, ||x_j + c||^2 = r^2 q (a = <c, x_i>/r^2, b = <c, x_j>/r^2, k = ||c||^2/r^2, "
+        "p = 1 + 2a + k, q = 1 + 2b + k), so cos(x_i + c, x_j + c) sqrt(p q) = cos(x_i, x_j) + a + b + k",
+        rests_on=(
+            "cos_after = cos(x_i + c, x_j + c)",
+            "cos_before = cos(x_i, x_j)",
+            "dual_i = <c, x_i>",
+            "dual_j = <c, x_j>",
+            "token_norm_sq = ||x_i||^2 = ||x_j||^2",
+            "update_norm_sq = ||c||^2",
+        ),
+        settings=(EQUAL_NORMS,),
+        symbolic=_cosine_after_common_update,
+    ),
+    Lemma(
+        "token_norm_sq_positive",
+        gt(token_norm_sq, 0),
+        "the tokens are nonzero: ||x_i||^2 > 0",
+        rests_on=("token_norm_sq",),
+        settings=(EQUAL_NORMS,),
+    ),
+    Lemma(
+        "update_norm_sq_nonnegative",
+        ge(update_norm_sq, 0),
+        "a squared norm is >= 0",
+        rests_on=("update_norm_sq",),
+    ),
+    Lemma(
+        "cosine_at_most_one",
+        le(cos_before, 1),
+        "Cauchy–Schwarz: x_i.x_j <= ||x_i|| ||x_j||",
+        rests_on=("cos_before",),
+        symbolic=_lagrange_cs,
+    ),
     # -- T4: costs -------------------------------------------------------------------------------
     Lemma(
         "sink_cost_at_most_construction",
@@ -858,6 +1113,14 @@ LEMMAS_LIST: tuple[Lemma, ...] = (
         le(mass_diff, one_minus_tau),
         "sum_j (a_j - b_j)_+ = 1 - sum_j min(a_j, b_j) <= 1 - n (tau/n) when every entry is >= tau/n",
         rests_on=("mass_diff", "one_minus_tau = 1 - n min_ij A_ij"),
+    ),
+    Lemma(
+        "dobrushin_is_pair_mass",
+        eq(dobrushin, mass_diff),
+        "rows a, b summing to 1: sum_j (a_j - b_j)_+ = 1 - sum_j min(a_j, b_j), so delta(A) = 1 - "
+        "min_{a,b} sum_j min(A_aj, A_bj) = max_{a,b} sum_j (A_aj - A_bj)_+ (a definition)",
+        rests_on=("dobrushin = delta(A) = 1 - min_{i,k} sum_j min(A_ij, A_kj)", "mass_diff"),
+        symbolic=_dobrushin_two_forms,
     ),
     Lemma(
         "contraction_factor_nonnegative",

@@ -153,7 +153,8 @@ def evaluate(
     exact_by_id = {e.statement_id: e for e in exact}
     accepted: dict[tuple[str, int], tuple[sp.Basic, tuple[sp.Basic, ...]]] = {}
     out: dict[str, ProofStatus] = {}
-    for st in statements:
+    statements = tuple(statements)
+    for st in _cited_first(statements, by_id):
         if st.kind is not Kind.THEOREM and st.id not in by_id:
             continue
         if st.id in exact_by_id:
@@ -227,7 +228,29 @@ def evaluate(
             tuple(concl_status),
             theorems=theorems,
         )
-    return out
+    return {st.id: out[st.id] for st in statements if st.id in out}  # statement order
+
+
+def _cited_first(
+    statements: tuple[Statement, ...], by_id: dict[str, list[TheoremProof]]
+) -> list[Statement]:
+    """Statement order, except that a theorem comes after every theorem its proofs cite (or its
+    lemmas rest on): a Cite of a later statement (T6.c citing T6.d) can then be accepted. A cycle
+    is left in statement order (its citations are refused, so nothing is proved from itself)."""
+    deps = {
+        st.id: set().union(*(_depends_on(tp) for tp in by_id.get(st.id, ()))) - {st.id}
+        for st in statements
+    }
+    ids = {st.id for st in statements}
+    done: set[str] = set()
+    order: list[Statement] = []
+    todo = list(statements)
+    while todo:
+        ready = next((st for st in todo if not (deps[st.id] & ids) - done), todo[0])
+        todo.remove(ready)
+        done.add(ready.id)
+        order.append(ready)
+    return order
 
 
 def _depends_on(tp: TheoremProof) -> set[str]:

@@ -2,20 +2,22 @@ r"""Kernel proofs for T6 (depth): the one-layer bounds of T6.a, T6.b, T6.c in ge
 bounds (T6.a, T6.c, second conclusions) on explicit stacks of three and two layers, each layer an
 instance of the one-layer theorem (the kernel has no induction rule).
 
-T6.d (``diam(A X) <= delta(A) diam(X)``, ``delta(A) = max_{a,b} sum_j (A_aj - A_bj)_+``) is the lemma
-``dobrushin_pair_bound`` with ``mass_diff = delta(A)`` (a definition lemma); its proof is that
-lemma alone, and T6.c's proof then becomes a Cite of T6.d plus ``dobrushin_mass_bound``.
+T6.d (``diam(A X) <= delta(A) diam(X)``) is the lemma ``dobrushin_pair_bound`` and the definition
+lemma ``dobrushin_is_pair_mass`` (``delta(A) = max_{a,b} sum_j (A_aj - A_bj)_+``); its second
+conclusion adds ``dobrushin_mass_bound``. T6.c's one-layer bound is a citation of both conclusions
+of T6.d (the kernel checks a theorem after the theorems it cites).
 """
 
 from __future__ import annotations
 
 import sympy as sp
 
-from theory.kernel import Cite, Combine, Proof, Use, ge, le
+from theory.kernel import Cite, Combine, Proof, Use, eq, ge, le
 from theory.lemmas import (
     R_l,
     diam_next,
     diam_prev,
+    dobrushin,
     eps_l,
     err_centered,
     err_fro,
@@ -84,11 +86,11 @@ _T6B = Proof(
 
 _T6C_LAYER = Proof(
     (
-        Use("pair", le(diam_next, mass_diff * diam_prev), "dobrushin_pair_bound"),
-        Use("mass", le(mass_diff, one_minus_tau), "dobrushin_mass_bound"),
+        Cite("pair", le(diam_next, dobrushin * diam_prev), "T6.d", 0),
+        Cite("tau", le(dobrushin, one_minus_tau), "T6.d", 1),  # dobrushin_mass_bound
         Use("D_nn", ge(diam_prev, 0), "diameter_nonnegative"),
-        # (1 - tau) D - diam' = D (1 - tau - P) + (P D - diam')
-        Combine("goal", le(diam_next, one_minus_tau * diam_prev), (("D_nn", "mass"), (1, "pair"))),
+        # (1 - tau) D - diam' = (delta D - diam') + D (1 - tau - delta)
+        Combine("goal", le(diam_next, one_minus_tau * diam_prev), ((1, "pair"), ("D_nn", "tau"))),
     )
 )
 
@@ -123,6 +125,29 @@ _T6C_STACK = Proof(
     instance="a stack of L = 2 layers (each an instance of the one-layer bound)",
 )
 
+# -- T6.d: the pairwise Dobrushin coefficient delta(A) is the largest pair mass ---------------------
+
+_T6D_PAIR = Proof(
+    (
+        Use("pair", le(diam_next, mass_diff * diam_prev), "dobrushin_pair_bound"),
+        Use("delta", eq(dobrushin, mass_diff), "dobrushin_is_pair_mass"),
+        # delta D - diam' = (P D - diam') + D (delta - P), the second an equation
+        Combine(
+            "goal",
+            le(diam_next, dobrushin * diam_prev),
+            ((1, "pair"), (diam_prev, "delta")),
+        ),
+    )
+)
+
+_T6D_TAU = Proof(
+    (
+        Use("delta", eq(dobrushin, mass_diff), "dobrushin_is_pair_mass"),
+        Use("mass", le(mass_diff, one_minus_tau), "dobrushin_mass_bound"),
+        Combine("goal", le(dobrushin, one_minus_tau), ((1, "mass"), (-1, "delta"))),
+    )
+)
+
 PROOFS = (
     TheoremProof("T6.a", 0, _T6A_LAYER),
     TheoremProof(
@@ -141,4 +166,6 @@ PROOFS = (
         goal=_T6C_STACK_GOAL,
         goal_text="diam(X_2) <= (1 - tau_0)(1 - tau_1) diam(X_0)",
     ),
+    TheoremProof("T6.d", 0, _T6D_PAIR),
+    TheoremProof("T6.d", 1, _T6D_TAU),
 )

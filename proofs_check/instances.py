@@ -45,10 +45,6 @@ def _unit_rows(Z: np.ndarray) -> np.ndarray:
     return Z / np.linalg.norm(Z, axis=-1, keepdims=True)
 
 
-def _log_uniform(rng: np.random.Generator, lo: float, hi: float, size: int) -> np.ndarray:
-    return portable.pow10(rng.uniform(lo, hi, size))
-
-
 def _pick(families: np.ndarray, variants: list[np.ndarray]) -> np.ndarray:
     stacked = np.stack(variants)  # (F, B, ...)
     return stacked[families, np.arange(families.shape[0])]
@@ -68,13 +64,13 @@ def sample_tokens(
     e = _unit_rows(rng.standard_normal((B, 1, d)))
     rows = np.arange(n)[None, :, None]
     sink = rows == s[:, None, None]
-    cone_spread = _log_uniform(rng, -2.0, -0.3, B)[:, None, None]
+    cone_spread = portable.log_uniform(rng, -2.0, -0.3, B)[:, None, None]
     centers = rng.standard_normal((B, 3, d))
     labels = rng.integers(0, 3, (B, n))
-    big = _log_uniform(rng, 1.0, 2.0, B)[:, None, None]
+    big = portable.log_uniform(rng, 1.0, 2.0, B)[:, None, None]
     which = rng.integers(0, n, B)[:, None, None]
     dup = (rng.random((B, n, 1)) < 0.5) & (rows > 0)
-    long_spread = _log_uniform(rng, -2.0, -0.7, B)[:, None, None]
+    long_spread = portable.log_uniform(rng, -2.0, -0.7, B)[:, None, None]
     kappa = 1.0 + rng.uniform(0.0, 0.6, B)[:, None, None]
     long_base = _unit_rows(e + long_spread * G)
     variants = [
@@ -97,7 +93,7 @@ def sample_score_matrices(
     """Score matrices (B, d, d) of the given families, for tokens ``X`` and sinks ``s``."""
     B, n, d = X.shape
     G = rng.standard_normal((B, d, d)) / np.sqrt(d)
-    scale = _log_uniform(rng, -1.0, 1.5, B)[:, None, None]
+    scale = portable.log_uniform(rng, -1.0, 1.5, B)[:, None, None]
     a, b = rng.standard_normal((2, B, d))
     others = (np.arange(n)[None, :] != s[:, None])[:, :, None]
     mean_all = X.mean(axis=1)
@@ -105,7 +101,7 @@ def sample_score_matrices(
     u = mean_all / (np.linalg.norm(mean_all, axis=-1, keepdims=True) + 1e-300)
     v = X[np.arange(B), s] - mean_others
     v = v / (np.linalg.norm(v, axis=-1, keepdims=True) + 1e-300)
-    c = _log_uniform(rng, 0.0, 2.5, B)[:, None, None]
+    c = portable.log_uniform(rng, 0.0, 2.5, B)[:, None, None]
     variants = [
         scale * G,
         scale * a[:, :, None] * b[:, None, :] / d,
@@ -140,7 +136,7 @@ def sample_values(
 def sample_eps(rng: np.random.Generator, size: int) -> np.ndarray:
     """``eps`` in (0, 1/2): log-uniform near 0, uniform in the bulk, and just below 1/2."""
     which = rng.integers(0, 3, size)
-    near_zero = _log_uniform(rng, -8.0, -1.0, size)
+    near_zero = portable.log_uniform(rng, -8.0, -1.0, size)
     bulk = rng.uniform(0.01, 0.49, size)
-    near_half = 0.5 - _log_uniform(rng, -8.0, -2.0, size)
+    near_half = 0.5 - portable.log_uniform(rng, -8.0, -2.0, size)
     return np.choose(which, [near_zero, bulk, near_half])

@@ -241,16 +241,6 @@ def dense_stack_observables(inst: Instance, ops: Any) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------------------
 
 
-def _log_uniform(rng: np.random.Generator, lo: float, hi: float, size: Any) -> np.ndarray:
-    return portable.pow10(rng.uniform(lo, hi, size))
-
-
-def _softmax_np(S: np.ndarray) -> np.ndarray:
-    S = S - S.max(axis=-1, keepdims=True)
-    E = portable.exp(S)
-    return E / E.sum(axis=-1, keepdims=True)
-
-
 def _targets(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     return sample_eps(rng, shape[0] * shape[1]).reshape(shape)
 
@@ -258,10 +248,10 @@ def _targets(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
 def _value_maps(rng: np.random.Generator, B: int, L: int, d: int) -> tuple[np.ndarray, np.ndarray]:
     """``W_V`` per layer: Gaussian, ``I + W_V`` near-singular, orthogonal, contractive."""
     G = rng.standard_normal((B, L, d, d)) / np.sqrt(d)
-    scale = _log_uniform(rng, -1.5, 0.5, (B, L))[:, :, None, None]
+    scale = portable.log_uniform(rng, -1.5, 0.5, (B, L))[:, :, None, None]
     Q = portable.settle(np.linalg.qr(rng.standard_normal((B, L, d, d)))[0])  # LAPACK: settle
     eye = np.eye(d)
-    delta = _log_uniform(rng, -4.0, -1.0, (B, L))[:, :, None, None]
+    delta = portable.log_uniform(rng, -4.0, -1.0, (B, L))[:, :, None, None]
     kind = rng.integers(0, len(VALUE_FAMILIES), (B, L))
     variants = np.stack(
         [scale * G, -eye + delta * G, Q - eye, -0.5 * eye + 0.1 * scale * G]
@@ -288,7 +278,7 @@ class SinkStackSampler:
         WVs = (
             rng.standard_normal((batch, L, d, d))
             / np.sqrt(d)
-            * _log_uniform(rng, -1.5, 0.0, (batch, L))[:, :, None, None]
+            * portable.log_uniform(rng, -1.5, 0.0, (batch, L))[:, :, None, None]
         )
         target = _targets(rng, (batch, L))
         plain = rng.random((batch, L)) < self.no_sink_fraction
@@ -313,7 +303,7 @@ class SinkStackSampler:
                 ok[:, None, None], c[:, None, None] * u[:, :, None] * v[:, None, :], G[:, layer]
             )
             Ws[:, layer] = W
-            A = _softmax_np(Xl @ W @ np.swapaxes(Xl, 1, 2))
+            A = portable.softmax(Xl @ W @ np.swapaxes(Xl, 1, 2))
             V = np.where(keep, Xl @ WVs[:, layer], 0.0)
             Xl = Xl + A @ V
         return {"X": X, "s": s, "Ws": Ws, "WVs": WVs, "token_family": tf}
@@ -333,7 +323,7 @@ class DiagonalStackSampler:
         WVs, kinds = _value_maps(rng, batch, L, d)
         target = _targets(rng, (batch, L))
         G = rng.standard_normal((batch, L, d, d)) / np.sqrt(d)
-        fallback = _log_uniform(rng, 0.0, 1.5, (batch, L))
+        fallback = portable.log_uniform(rng, 0.0, 1.5, (batch, L))
         Ws = np.zeros((batch, L, d, d))
         off = ~np.eye(n, dtype=bool)
         Xl = X.copy()
@@ -351,7 +341,7 @@ class DiagonalStackSampler:
                 np.eye(d)[None] + np.where(g > 0, 0.0, 0.3)[:, None, None] * G[:, layer]
             )
             Ws[:, layer] = W
-            A = _softmax_np(Xl @ W @ np.swapaxes(Xl, 1, 2))
+            A = portable.softmax(Xl @ W @ np.swapaxes(Xl, 1, 2))
             Xl = Xl + A @ (Xl @ WVs[:, layer])
         return {"X": X, "Ws": Ws, "WVs": WVs, "token_family": tf, "value_kinds": kinds}
 
@@ -368,7 +358,7 @@ class DenseStackSampler:
         tf = choose(rng, self.token_families, batch)
         X = sample_tokens(rng, tf, n, d, rng.integers(0, n, batch))
         size = np.max(np.sum(X * X, axis=-1), axis=1)[:, None, None, None]
-        kappa = _log_uniform(rng, -1.0, 1.5, (batch, L))[:, :, None, None]
+        kappa = portable.log_uniform(rng, -1.0, 1.5, (batch, L))[:, :, None, None]
         G = rng.standard_normal((batch, L, d, d)) / np.sqrt(d)
         a, b = rng.standard_normal((2, batch, L, d))
         kind = rng.integers(0, 3, (batch, L))[:, :, None, None]
@@ -473,20 +463,20 @@ class RowStochasticSampler:
         S = X @ W @ np.swapaxes(X, 1, 2)
         causal = np.tril(np.ones((n, n), dtype=bool))
         G = rng.standard_normal((batch, n, n))
-        gamma = _log_uniform(rng, -6.0, -1.0, (batch, 1, 1))
+        gamma = portable.log_uniform(rng, -6.0, -1.0, (batch, 1, 1))
         hot = np.where(rng.random((batch, 1, 1)) < 0.5, np.eye(n)[None], np.eye(n)[s][:, None, :])
         support = (rng.random((batch, n, n)) < 0.5) | np.eye(n, dtype=bool)[None]
-        concentration = _log_uniform(rng, -1.3, 1.0, (batch, 1, 1))
+        concentration = portable.log_uniform(rng, -1.3, 1.0, (batch, 1, 1))
         dirichlet = rng.gamma(np.broadcast_to(concentration, (batch, n, n)))
         dirichlet = np.maximum(dirichlet, 1e-300)
         variants = np.stack(
             [
-                _softmax_np(S),
-                _softmax_np(np.where(causal, S, -np.inf)),
+                portable.softmax(S),
+                portable.softmax(np.where(causal, S, -np.inf)),
                 dirichlet / dirichlet.sum(axis=-1, keepdims=True),
-                (1.0 - gamma) * hot + gamma * _softmax_np(G),
-                _softmax_np(gamma * G),
-                _softmax_np(np.where(support, G, -np.inf)),
+                (1.0 - gamma) * hot + gamma * portable.softmax(G),
+                portable.softmax(gamma * G),
+                portable.softmax(np.where(support, G, -np.inf)),
             ]
         )
         kind = rng.integers(0, len(ROW_STOCHASTIC_KINDS), batch)

@@ -58,17 +58,6 @@ SPECTRAL_SLACK = 1e-9  # mu = sigma_max^2 (1 + SPECTRAL_SLACK): the certified up
 # ----------------------------------------------------------------------------------------------
 
 
-def _log_uniform(rng: np.random.Generator, lo: float, hi: float, size: Any) -> np.ndarray:
-    return portable.pow10(rng.uniform(lo, hi, size))
-
-
-def _softmax_np(S: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    S = np.where(mask, S, -np.inf)
-    S = S - S.max(axis=-1, keepdims=True)
-    E = portable.exp(S)
-    return E / E.sum(axis=-1, keepdims=True)
-
-
 @dataclass(frozen=True)
 class HeadSampler:
     r"""Tokens, a score matrix ``W``, a value projection ``W_V`` (d, d + extra_width), a causal flag
@@ -94,12 +83,12 @@ class HeadSampler:
         diagonal = rng.random(batch) < self.diagonal_share
         wf = np.where(diagonal, SCORE_FAMILIES.index("diagonal"), wf)
         G = rng.standard_normal((batch, d, d)) / np.sqrt(d)
-        planted = _log_uniform(rng, -0.5, 2.5, (batch, 1, 1)) * np.eye(d)[None] + 0.1 * G
+        planted = portable.log_uniform(rng, -0.5, 2.5, (batch, 1, 1)) * np.eye(d)[None] + 0.1 * G
         W = np.where(
             diagonal[:, None, None], planted, sample_score_matrices(rng, np.minimum(wf, 4), X, s)
         )
         vf = choose(rng, tuple(range(len(VALUE_PROJECTIONS))), batch)
-        scale = _log_uniform(rng, -1.0, 1.0, (batch, 1, 1))
+        scale = portable.log_uniform(rng, -1.0, 1.0, (batch, 1, 1))
         a, b = rng.standard_normal((batch, d, 1)), rng.standard_normal((batch, 1, dv))
         W_V = np.stack(
             [
@@ -110,9 +99,9 @@ class HeadSampler:
         )[vf, np.arange(batch)]
         causal = rng.random(batch) < self.causal_share
         mask = np.where(causal[:, None, None], np.tril(np.ones((n, n), dtype=bool)), True)
-        A = _softmax_np(X @ W @ np.swapaxes(X, 1, 2), mask)
+        A = portable.softmax(X @ W @ np.swapaxes(X, 1, 2), mask)
         rest = np.where(np.eye(n, dtype=bool), 0.0, A).sum(axis=-1).max(axis=-1)
-        tight = np.minimum(rest * (1.0 + _log_uniform(rng, -8.0, 0.0, batch)), 1.0 - 1e-12)
+        tight = np.minimum(rest * (1.0 + portable.log_uniform(rng, -8.0, 0.0, batch)), 1.0 - 1e-12)
         eps = np.where(rng.random(batch) < 0.7, np.maximum(tight, 1e-300), sample_eps(rng, batch))
         return {
             "X": X,
@@ -338,7 +327,7 @@ def spectral_certificates(exact: Instance) -> dict[str, Any]:
     causal = bool(exact["causal"])
     n = X.shape[0]
     mask = np.tril(np.ones((n, n), dtype=bool)) if causal else np.ones((n, n), dtype=bool)
-    A = _softmax_np(X @ W @ X.T, mask)
+    A = portable.softmax(X @ W @ X.T, mask)
     V = X @ W_V
     Y = A @ V
     J = A[:, :, None, None] * (

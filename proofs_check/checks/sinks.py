@@ -82,17 +82,13 @@ class AttentionSampler:
                 diffs = S[np.arange(batch), :, s][:, :, None] - S
                 diffs[np.arange(batch), :, s] = np.inf
                 m_min = diffs.min(axis=(1, 2))
-                inside = 1.0 + _log10_uniform(rng, -6.0, -1.0, batch)
+                inside = 1.0 + portable.log_uniform(rng, -6.0, -1.0, batch)
                 tight = np.clip(
                     inside / (1.0 + portable.exp(np.clip(m_min, -700, 700))), 1e-12, 1 - 1e-12
                 )
                 eps = np.where(rng.random(batch) < 0.7, tight, eps)
             inst["eps"] = eps
         return inst
-
-
-def _log10_uniform(rng: np.random.Generator, lo: float, hi: float, size: int) -> np.ndarray:
-    return portable.pow10(rng.uniform(lo, hi, size))
 
 
 def attention_family(inst: Instance) -> str:
@@ -222,14 +218,6 @@ LP_TOL = 1e-8
 LP_ZERO = 1e-12
 
 
-def _softmax_np(S: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-    if mask is not None:
-        S = np.where(mask, S, -np.inf)
-    S = S - S.max(axis=1, keepdims=True)
-    E = portable.exp(S)
-    return E / E.sum(axis=1, keepdims=True)
-
-
 def _scale(P: np.ndarray) -> float:
     return max(1.0, float(np.max(np.abs(P)))) ** 2
 
@@ -269,7 +257,7 @@ def _construction_is_sink(
     for eps in (0.49, 0.01):
         c = np.log((n - 1) * (1 - eps) / eps) / (gu * gv)
         S = np.tile((c * v) @ X.T, (n, 1)) if bias_only else X @ (c * np.outer(u, v)) @ X.T
-        A = _softmax_np(S, mask)
+        A = portable.softmax(S, mask)
         if np.any(1 - A[rows, s] > eps * (1 + 1e-9)):
             return False
     return True

@@ -123,10 +123,6 @@ def _dirichlet_rows(rng: np.random.Generator, batch: int, n: int) -> np.ndarray:
     return G / G.sum(axis=-1, keepdims=True)
 
 
-def _log_uniform(rng: np.random.Generator, lo: float, hi: float, size: Any) -> np.ndarray:
-    return portable.pow10(rng.uniform(lo, hi, size))
-
-
 def _targets(rng: np.random.Generator, kinds: np.ndarray, s: np.ndarray, n: int) -> np.ndarray:
     batch = kinds.shape[0]
     sink = np.zeros((batch, n, n))
@@ -142,8 +138,8 @@ def _attention(
     batch, n, _ = S.shape
     causal = np.tril(np.ones((n, n), dtype=bool))
     scale = np.max(np.abs(S), axis=(1, 2), keepdims=True) + 1e-300
-    temperature = _log_uniform(rng, -3.0, -1.0, (batch, 1, 1))
-    gamma = _log_uniform(rng, -6.0, -1.0, (batch, 1, 1))
+    temperature = portable.log_uniform(rng, -3.0, -1.0, (batch, 1, 1))
+    gamma = portable.log_uniform(rng, -6.0, -1.0, (batch, 1, 1))
     dense = _softmax_rows(S)
     variants = np.stack(
         [
@@ -162,7 +158,7 @@ def _values(
 ) -> np.ndarray:
     batch, n, d = X.shape
     G = rng.standard_normal((batch, d, d)) / np.sqrt(d)
-    scale = _log_uniform(rng, -1.0, 1.0, (batch, 1, 1))
+    scale = portable.log_uniform(rng, -1.0, 1.0, (batch, 1, 1))
     eye = np.eye(d)[None]
     c = rng.uniform(0.05, 0.95, (batch, 1, 1))
     a, b = rng.standard_normal((2, batch, d))
@@ -305,8 +301,8 @@ def redraw_consensus(rng: np.random.Generator, X: np.ndarray) -> np.ndarray:
 def _box_probes(rng: np.random.Generator, batch: int, n: int) -> np.ndarray:
     """``PROBES`` points of ``[0, 1]^n``: 1, a unit vertex, random vertices, interior, short edges."""
     unit = np.eye(n)[rng.integers(0, n, batch)]
-    short = _log_uniform(rng, -4.0, 0.0, (batch, 1)) * np.eye(n)[rng.integers(0, n, batch)]
-    small_uniform = _log_uniform(rng, -4.0, 0.0, (batch, 1)) * np.ones((batch, n))
+    short = portable.log_uniform(rng, -4.0, 0.0, (batch, 1)) * np.eye(n)[rng.integers(0, n, batch)]
+    small_uniform = portable.log_uniform(rng, -4.0, 0.0, (batch, 1)) * np.ones((batch, n))
     probes = [
         np.ones((batch, n)),
         unit,
@@ -326,7 +322,7 @@ def _uniform_steps(rng: np.random.Generator, batch: int) -> np.ndarray:
         [
             np.ones((batch, 1)),
             rng.random((batch, PROBES - 3)),
-            _log_uniform(rng, -6.0, -1.0, (batch, 2)),
+            portable.log_uniform(rng, -6.0, -1.0, (batch, 2)),
         ],
         axis=1,
     )
@@ -655,11 +651,11 @@ ADVERSARIAL_STEPS = 150
 def diagonal_dominant_scores(rng: np.random.Generator, X: np.ndarray) -> np.ndarray:
     r"""Scores with ``s_ii > s_ij`` (``j != i``): Gaussian or ``X X^T``-based, diagonal lifted."""
     batch, n, _ = X.shape
-    scale = _log_uniform(rng, -1.0, 1.0, (batch, 1, 1))
+    scale = portable.log_uniform(rng, -1.0, 1.0, (batch, 1, 1))
     gram = X @ np.swapaxes(X, 1, 2)
     S = np.where(rng.random((batch, 1, 1)) < 0.5, scale * rng.standard_normal((batch, n, n)), gram)
     off = np.where(np.eye(n, dtype=bool)[None], -np.inf, S)
-    lift = _log_uniform(rng, -3.0, 0.5, (batch, n))
+    lift = portable.log_uniform(rng, -3.0, 0.5, (batch, n))
     diag = off.max(axis=-1) + lift
     return np.where(np.eye(n, dtype=bool)[None], diag[:, :, None], S)
 
@@ -667,7 +663,7 @@ def diagonal_dominant_scores(rng: np.random.Generator, X: np.ndarray) -> np.ndar
 def temperature_values(rng: np.random.Generator, kinds: np.ndarray, X: np.ndarray) -> np.ndarray:
     batch, n, d = X.shape
     G = rng.standard_normal((batch, d, d)) / np.sqrt(d)
-    scale = _log_uniform(rng, -1.0, 0.5, (batch, 1, 1))
+    scale = portable.log_uniform(rng, -1.0, 0.5, (batch, 1, 1))
     eye = np.eye(d)[None]
     c = rng.uniform(0.05, 0.95, (batch, 1, 1))
     projections = np.stack(
@@ -1070,7 +1066,7 @@ class AngularSampler:
         mean = X.mean(axis=1)
         direction = mean / (np.linalg.norm(mean, axis=-1, keepdims=True) + 1e-300)
         W_V = rng.standard_normal((batch, d, d)) / np.sqrt(d)
-        size = _log_uniform(rng, -1.0, 1.0, (batch, 1))
+        size = portable.log_uniform(rng, -1.0, 1.0, (batch, 1))
         gaussian = rng.standard_normal((batch, d)) / np.sqrt(d)
         kinds = rng.integers(0, len(UPDATE_KINDS), batch)
         variants = np.stack(
@@ -1090,7 +1086,7 @@ class AngularSampler:
             "update_kind": kinds,
         }
         if self.radii:
-            inst["rho"] = _log_uniform(rng, -1.5, 1.5, (batch, n))
+            inst["rho"] = portable.log_uniform(rng, -1.5, 1.5, (batch, n))
         return inst
 
 

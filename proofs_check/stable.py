@@ -102,14 +102,15 @@ def canonical_worst(
     :data:`TIE_TOLERANCE` exactly, which the tolerance makes astronomically rare (float64 noise is
     seven orders of magnitude below it).
     """
-    remaining = sorted(items, key=lambda it: (value(it), index(it)))
+    ranked = sorted(items, key=lambda it: (value(it), index(it)))
     ordered: list[T] = []
-    while remaining:
-        head = value(remaining[0])
-        group = [it for it in remaining if tied(value(it), head)]
-        chosen = {id(it) for it in group}
-        ordered += sorted(group, key=index)
-        remaining = [it for it in remaining if id(it) not in chosen]
+    start = 0
+    while start < len(ranked):  # one pass: the items tied with a group's head follow it
+        head, end = value(ranked[start]), start + 1
+        while end < len(ranked) and tied(value(ranked[end]), head):
+            end += 1
+        ordered += sorted(ranked[start:end], key=index)
+        start = end
     return ordered
 
 

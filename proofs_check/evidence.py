@@ -56,6 +56,15 @@ class Evidence:
     # what depends on this machine's float64 rounding or speed (counts of rounding-level
     # violations, solver accuracies, timings): reported under MACHINE_KEY, never compared
     machine: dict[str, Any] = field(default_factory=dict)
+    # instances meeting the hypotheses and each conclusion's own ``given`` (one side of an "iff",
+    # one direction of an equivalence); each must reach ``min_per_side`` or the verdict is VACUOUS
+    sides: dict[str, int] = field(default_factory=dict)
+    min_per_side: int = 0
+
+    @property
+    def thin_sides(self) -> list[str]:
+        """The sides met by fewer than ``min_per_side`` instances."""
+        return [name for name, count in self.sides.items() if count < self.min_per_side]
 
     @property
     def steps_verified(self) -> int:
@@ -76,7 +85,7 @@ class Evidence:
             return REPORTED
         if self.counterexample is not None and self.counterexample.certificate.certified:
             return REFUTED
-        if self.met < self.min_met:
+        if self.met < self.min_met or self.thin_sides:
             return VACUOUS
         return HOLDS
 
@@ -105,6 +114,8 @@ class Evidence:
             "instances_tried": self.tried,
             "instances_meeting_hypotheses": self.met,
             "min_meeting_hypotheses": self.min_met,
+            "sides": dict(self.sides),
+            "min_per_side": self.min_per_side,
             "worst_slack": stable_slack(self.worst_slack),
             "families": self.families,
             "counterexample": self.counterexample.to_json() if self.counterexample else None,

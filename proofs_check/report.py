@@ -101,8 +101,12 @@ def notes(results: list[Evidence]) -> list[str]:
         adv = getattr(ev, "adversary", None) or {}
         if adv.get("error"):
             parts.append(f"adversarial phase failed: {adv['error']}")
-        if ev.verdict == "VACUOUS":
+        if ev.verdict == "VACUOUS" and ev.met < ev.min_met:
             parts.append(f"only {ev.met} instance(s) met the hypotheses (need {ev.min_met})")
+        for side in ev.thin_sides if ev.verdict == "VACUOUS" else ():
+            parts.append(
+                f"side '{side}' met by only {ev.sides[side]} instance(s) (need {ev.min_per_side})"
+            )
         if parts:
             lines.append(f"{ev.statement.id}: " + "; ".join(parts))
     return lines

@@ -125,6 +125,15 @@ class RelationCheck:
     * ``prefer_small`` (for controls): first try to certify the smallest instance whose violation
       is clear (slack below ``-CLEAR``), with the most moderate numbers among those, so that the
       reported counterexample is easy to read; then the usual order (worst slack first).
+    * ``rounding_multiple``: with a per-instance ``rounding_scale`` field in the batch (the size of
+      float64 rounding in that instance's bound), a violation with ``-(lhs - rhs)`` at most this
+      multiple of it is counted as rounding-level and not escalated.
+
+    **Sides.** A conclusion with its own ``given`` relations is one side of an "iff" or one
+    direction of an equivalence. The instances meeting the hypotheses and each side's ``given``
+    are counted (``Evidence.sides``, named by ``side_names`` or by the ``given`` relations); each
+    side must reach ``min_per_side`` or the verdict is VACUOUS (a direction barely exercised
+    proves nothing). ``side_breakdown(instance)`` further splits the counts (e.g. per target).
     """
 
     statement: Statement
@@ -139,6 +148,10 @@ class RelationCheck:
     rounding_floor: float = 0.0
     worst_case_per_instance: bool = False
     prefer_small: bool = False
+    rounding_multiple: float = 0.0
+    min_per_side: int = 0
+    side_names: tuple[str, ...] = ()
+    side_breakdown: Callable[[Instance], str] | None = None
 
     # -- the float64 phase ---------------------------------------------------------------------
 
@@ -210,56 +223,116 @@ class RelationCheck:
         for h in hyps:
             raw, rel = float_slack(h, env)
             met = met & float_holds(h, raw, rel) & jnp.isfinite(raw)
-        slacks, violated, raws = [], [], []
+        slacks, violated, raws, sides = [], [], [], []
         for c, given in concls:
             mask = met
             for g in given:
                 graw, grel = float_slack(g, env)
                 mask = mask & float_holds(g, graw, grel) & jnp.isfinite(graw)
             raw, rel = float_slack(c, env)
+            sides.append(mask)
             slacks.append(jnp.where(mask, rel, jnp.inf))
             raws.append(jnp.where(mask, raw, 0.0))
             violated.append(mask & ~float_holds(c, raw, rel))
         return {
             "met": met,
+            "side": jnp.stack(sides),
+            "side_slack": jnp.stack(slacks),
             "case_slack": jnp.min(jnp.stack(slacks), axis=0),
             "case_violated": jnp.any(jnp.stack(violated), axis=0),
             "raw_min": jnp.min(jnp.stack(raws), axis=0),
             "any_nan": jnp.any(jnp.stack([jnp.any(jnp.isnan(v)) for v in env.values()])),
         }
 
+    def side_labels(self) -> list[str | None]:
+        """Each conclusion's side name (``None``: a conclusion without ``given`` is no side)."""
+        _, concls = sympy_relations_of(self.statement)
+        names = iter(self.side_names)
+        out: list[str | None] = []
+        for _c, given in concls:
+            if not given:
+                out.append(None)
+                continue
+            out.append(next(names, None) or " and ".join(str(g) for g in given))
+        return out
+
     def run(self, seed: int, samples: int) -> Evidence:
+        """The random phase: every shape's batch, evaluated; violations escalated to balls."""
         st = self.statement
-        ev = Evidence(st, symbolic=verify_steps(st.derivation), min_met=self.min_met)
+        ev = Evidence(
+            st,
+            symbolic=verify_steps(st.derivation),
+            min_met=self.min_met,
+            min_per_side=self.min_per_side,
+        )
         per_shape = max(1, math.ceil(samples / len(self.shapes)))
         families: Counter[str] = Counter()
+        breakdown: Counter[str] = Counter()
+        labels = self.side_labels()
+        side_counts: Counter[str] = Counter({lab: 0 for lab in labels if lab is not None})
+        side_worst: dict[str, float] = {lab: math.inf for lab in side_counts}
         candidates: list[Candidate] = []
         worst = math.inf
+        rounding_level = 0
         for idx, (n, d) in enumerate(self.shapes):
             batch = self.sample(rng_for(seed, st.id, idx), n, d, per_shape)
             drawn = tuple(batch)  # the instance itself; ``prepare`` adds solver outputs to it
             out = self.evaluate(batch)
             met_inst = np.any(out["met"], axis=1)
+            on_side = np.any(out["side"], axis=2)  # (conclusions, B)
             ev.tried += per_shape
             ev.met += int(met_inst.sum())
+            for k, lab in enumerate(labels):
+                if lab is not None:
+                    side_counts[lab] += int(on_side[k].sum())
+                    side_worst[lab] = min(side_worst[lab], float(np.min(out["side_slack"][k])))
             case_slack, case_violated = out["case_slack"], out["case_violated"]
             if met_inst.any():
                 worst = min(worst, float(np.min(case_slack)))
-            bad = np.argwhere(case_violated)
             for b in range(per_shape):
                 if met_inst[b]:
-                    families[self.family_label(_take(out["batch"], b))] += 1
-            for b, k in bad:
+                    inst = _take(out["batch"], b)
+                    families[self.family_label(inst)] += 1
+                    if self.side_breakdown is not None:
+                        for k, lab in enumerate(labels):
+                            if lab is not None and on_side[k, b]:
+                                breakdown[f"{self.side_breakdown(inst)}: {lab}"] += 1
+            scale = out["batch"].get("rounding_scale")
+            rounding_only: set[int] = set()
+            for b, k in np.argwhere(case_violated):
+                if (
+                    self.rounding_multiple > 0
+                    and scale is not None
+                    and -float(out["raw_min"][b, k]) <= self.rounding_multiple * float(scale[b])
+                ):
+                    rounding_only.add(int(b))
+                    continue
                 # a counterexample holds only what was drawn: solver outputs (float, machine-
                 # dependent) are recomputed exactly by ``prepare_exact`` when it is certified
                 inst = _take({key: out["batch"][key] for key in drawn}, int(b))
                 candidates.append(
                     (float(case_slack[b, k]), inst, int(k), self.family_label(inst), (n, d))
                 )
+            rounding_level += len(rounding_only)
         ev.worst_slack = worst if math.isfinite(worst) else None
         ev.families = sorted(families)
         ev.extra["family_counts"] = dict(sorted(families.items()))
+        if side_counts:
+            ev.sides = dict(side_counts)
+            ev.extra["sides"] = {
+                lab: {
+                    "instances": side_counts[lab],
+                    "worst_slack": side_worst[lab] if math.isfinite(side_worst[lab]) else None,
+                }
+                for lab in side_counts
+            }
+        if self.side_breakdown is not None:
+            ev.extra["sides_by_kind"] = dict(sorted(breakdown.items()))
         self._escalate(ev, candidates)
+        if self.rounding_multiple > 0:
+            ev.machine[ROUNDING_LEVEL_VIOLATIONS] = (
+                ev.machine.get(ROUNDING_LEVEL_VIOLATIONS, 0) + rounding_level
+            )
         return ev
 
     # -- the rigorous phase -----------------------------------------------------------------------

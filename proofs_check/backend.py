@@ -74,6 +74,26 @@ class Ops:
         """Euclidean norm along ``axis``."""
         return self.xp.sqrt(self.xp.sum(v * v, axis=axis))
 
+    def minimum(self, a: Any, b: Any) -> Any:
+        """Elementwise ``min(a, b)``; on balls a ball containing the minimum (exact on exact balls)."""
+        if self.name == "jax":
+            return self.xp.minimum(a, b)
+        return _elementwise(flint.arb.min, a, b)
+
+    def maximum(self, a: Any, b: Any) -> Any:
+        """Elementwise ``max(a, b)``; on balls a ball containing the maximum (exact on exact balls)."""
+        if self.name == "jax":
+            return self.xp.maximum(a, b)
+        return _elementwise(flint.arb.max, a, b)
+
+
+def _elementwise(combine: Any, a: Any, b: Any) -> Any:
+    a, b = np.broadcast_arrays(np.asarray(a, dtype=object), np.asarray(b, dtype=object))
+    out = np.empty(a.shape, dtype=object)
+    for idx in np.ndindex(a.shape):
+        out[idx] = combine(flint.arb(a[idx]), flint.arb(b[idx]))
+    return out if out.shape else out[()]
+
 
 def _reduce_masked(a: Any, mask: Any, axis: int, combine: Any) -> Any:
     a = np.asarray(a, dtype=object)

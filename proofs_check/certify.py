@@ -81,9 +81,35 @@ def arb_eval(expr: sp.Expr, env: Mapping[str, Any]) -> flint.arb:
         for v in vals[1:]:
             out = flint.arb.min(out, v)
         return out
-    if expr.is_Number:  # pi, E and friends are not used by our statements
+    unary = _UNARY.get(type(expr))
+    if unary is not None:
+        return getattr(arb_eval(expr.args[0], env), unary)()
+    if expr is sp.pi:
+        return flint.arb.pi()
+    if expr is sp.E:
+        return flint.arb(1).exp()
+    if expr.is_Number:
         raise TypeError(f"no exact ball for the constant {expr}")
-    raise TypeError(f"arb_eval does not know {type(expr).__name__}")
+    raise TypeError(
+        f"arb_eval does not know {type(expr).__name__} (known: +, *, powers, exp, log, Abs, Max, "
+        f"Min, {', '.join(sorted(f.__name__ for f in _UNARY))}, pi, E)"
+    )
+
+
+# SymPy functions whose ball is the arb method of the same meaning (each rigorous: the result
+# contains the function's value at every point of the argument's ball)
+_UNARY = {
+    sp.tanh: "tanh",
+    sp.atanh: "atanh",
+    sp.sinh: "sinh",
+    sp.cosh: "cosh",
+    sp.sin: "sin",
+    sp.cos: "cos",
+    sp.tan: "tan",
+    sp.atan: "atan",
+    sp.asin: "asin",
+    sp.acos: "acos",
+}
 
 
 def _exact_arb(value: Any) -> flint.arb:

@@ -226,7 +226,7 @@ def _verify(
     from proofs_check import interrupt
     from proofs_check.report import all_as_expected, print_report, report_json
     from proofs_check.runner import TargetError, resolve, run_all
-    from proofs_check.search.commands import open_db, record_sources, verify_after_check
+    from proofs_check.search.commands import open_db, record_sources, verify_phases
 
     try:
         checks = resolve(targets)
@@ -242,8 +242,8 @@ def _verify(
 
     db = open_db(db_dir, not no_db)
     record_sources(db, checks)
-    after = verify_after_check(seed, db, adversary)
-    results = run_all(checks, seed, samples, on_done=progress, after_check=after)
+    phases = verify_phases(seed, db, adversary)
+    results = run_all(checks, seed, samples, on_done=progress, phases=phases, adversary=adversary)
     print_report(results, report_console(json_path))
     not_run = [c.statement.id for c in checks[len(results) :]]
     payload = report_json(results, seed, samples)

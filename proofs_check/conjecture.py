@@ -45,6 +45,7 @@ import sympy as sp
 from proofs_check import interrupt
 from proofs_check.checks.engine import Instance, RelationCheck
 from theory.core import Condition, Kind, Statement
+from theory.domain import Domain, DomainError
 
 DEFAULT_SHAPES = ((2, 2), (3, 2), (4, 3), (8, 8), (16, 4), (32, 16))
 SUPPORTED_RELATIONS = (
@@ -112,6 +113,7 @@ class Conjecture:
     min_met: int = 30
     extra: dict[str, Any] = field(default_factory=dict)
     proof: Any = None  # a theory.kernel.Proof of the conclusion from the hypotheses (optional)
+    domain: Domain | None = None  # typed fields and sizes (theory.domain), e.g. n >= 9
 
     def validate(self) -> None:
         """Raise :class:`ConjectureError` naming the first field that the engine cannot use."""
@@ -144,6 +146,15 @@ class Conjecture:
                 f"hypotheses), not {self.min_met!r}"
             )
         _check_shapes(who, self.shapes)
+        if self.domain is not None:
+            if not isinstance(self.domain, Domain):
+                raise ConjectureError(
+                    f"{who}: domain must be a theory.domain.Domain, not {type(self.domain).__name__}"
+                )
+            try:
+                self.domain.admitted_shapes(tuple(tuple(s) for s in self.shapes), who)
+            except DomainError as exc:
+                raise ConjectureError(str(exc)) from None
 
     def check(self, source: str) -> RelationCheck:
         """The compiled check; its id is ``SOURCE::NAME``."""
@@ -168,12 +179,18 @@ class Conjecture:
             statement,
             CheckedSampler(self.name, self.instances),
             CheckedQuantities(self.name, self.quantities, needs),
-            tuple((int(n), int(d)) for n, d in self.shapes),
+            self._shapes(),
             family_label=_family_label,
             min_met=int(self.min_met),
             source=f"{path.resolve()}::{self.name}" if path is not None else "",
             target=target,
+            domain=self.domain,
         )
+
+    def _shapes(self) -> tuple[tuple[int, int], ...]:
+        """The declared shapes that the domain's sizes admit (all of them without a domain)."""
+        shapes = tuple((int(n), int(d)) for n, d in self.shapes)
+        return shapes if self.domain is None else self.domain.admitted_shapes(shapes, self.name)
 
 
 @dataclass(frozen=True)

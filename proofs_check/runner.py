@@ -8,7 +8,7 @@ After Ctrl-C (:mod:`proofs_check.interrupt`) the statement in progress finishes 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from proofs_check import interrupt
 from proofs_check.checks import registry
@@ -89,23 +89,49 @@ def run_check(check: Any, seed: int, samples: int) -> Evidence:
         return ev
 
 
+class Phases(Protocol):
+    """What runs around a statement's random phase (:class:`proofs_check.search.driver.Searcher`)."""
+
+    def reuse(self, check: Any) -> Any: ...
+
+    def target(
+        self, check: Any, ev: Evidence, reused: Any = None, adversary: bool = True
+    ) -> None: ...
+
+
+def run_statement(
+    check: Any, seed: int, samples: int, phases: Phases | None = None, adversary: bool = True
+) -> Evidence:
+    """One statement through the fixed phases, in order: **reuse** (replay the database's saved
+    counterexamples), **generate** (the random phase, ``check.run``: sample, evaluate, certify),
+    **target** (the gradient adversary; certify), **save** (what is certified, to the database)."""
+    reused = None
+    if phases is not None:
+        try:
+            reused = phases.reuse(check)
+        except Exception:  # a database that cannot be replayed never fails a run (it warned)
+            reused = None
+    ev = run_check(check, seed, samples)
+    if phases is not None and ev.error is None:
+        phases.target(check, ev, reused, adversary)
+    return ev
+
+
 def run_all(
     checks: list[Any],
     seed: int,
     samples: int,
     on_done: Callable[[Evidence], None] | None = None,
-    after_check: Callable[[Any, Evidence], None] | None = None,
+    phases: Phases | None = None,
+    adversary: bool = True,
 ) -> list[Evidence]:
-    """Run every check; ``after_check(check, evidence)`` (e.g. the adversarial phase of
-    :mod:`proofs_check.search`) may add to a statement's evidence before it is reported. After
-    Ctrl-C, the statements not started are left out (the caller reports them as not run)."""
+    """Run every check through :func:`run_statement`. After Ctrl-C, the statements not started
+    are left out (the caller reports them as not run)."""
     results = []
     for check in checks:
         if interrupt.requested():
             break
-        ev = run_check(check, seed, samples)
-        if after_check is not None and ev.error is None:
-            after_check(check, ev)
+        ev = run_statement(check, seed, samples, phases, adversary)
         results.append(ev)
         if on_done is not None:
             on_done(ev)

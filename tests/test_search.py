@@ -240,7 +240,7 @@ def test_shape_schedule_starts_small_but_not_trivial():
 def test_verify_phase_is_deterministic_and_reports_the_adversary():
     def report(seed: int) -> list[dict]:
         searcher = Searcher(seed)
-        evs = run_all(resolve(["T1.a", "T1-F2"]), seed, 80, after_check=searcher.verify_phase)
+        evs = run_all(resolve(["T1.a", "T1-F2"]), seed, 80, phases=searcher)
         return [ev.to_json() for ev in evs]
 
     first, second = report(3), report(3)

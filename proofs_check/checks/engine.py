@@ -33,13 +33,19 @@ import sympy as sp
 from proofs_check import portable
 from proofs_check.backend import ARB, JAX, to_arb_array, to_fraction_array
 from proofs_check.certify import Certificate, certify_relations
+from proofs_check.checks.relations import (
+    evaluate_cases,
+    relation_holds,
+    relation_slack,
+    sympy_relations_of,
+)
 from proofs_check.evidence import Counterexample, Evidence
 from proofs_check.instances import rng_for
 from proofs_check.perturb import perturb_host, perturbed_observables
 from proofs_check.stable import canonical_worst
 from theory.core import Kind, Statement, verify_steps
+from theory.domain import Domain, DomainError
 
-EQ_TOL = 1e-10  # relative tolerance for an equation to count as holding in float64
 NOISE_TOL = (
     1e-9  # float violations smaller than this (relative) are presumed rounding when not escalated
 )
@@ -60,50 +66,12 @@ class StatementCheck(Protocol):
     def run(self, seed: int, samples: int) -> Evidence: ...
 
 
-def sympy_relations_of(
-    statement: Statement,
-) -> tuple[list[sp.Rel], list[tuple[sp.Rel, tuple[sp.Rel, ...]]]]:
-    hyps = [c.relation for c in statement.hypotheses if c.relation is not None]
-    concls = [(c.relation, c.given) for c in statement.conclusions if c.relation is not None]
-    return hyps, concls
-
-
-def _oriented(rel: sp.Rel) -> tuple[sp.Expr, sp.Expr]:
-    """``(big, small)`` with the relation meaning ``big >= small`` (or ``>``, or ``==``)."""
-    if isinstance(rel, (sp.LessThan, sp.StrictLessThan)):
-        return rel.rhs, rel.lhs
-    return rel.lhs, rel.rhs
-
-
-@cache
-def _compiled(rel: sp.Rel) -> tuple[Callable[..., Any], tuple[str, ...]]:
-    big, small = _oriented(rel)
-    names = tuple(sorted(s.name for s in rel.free_symbols))
-    syms = [sp.Symbol(nm) for nm in names]
-    relabel = {s: sp.Symbol(s.name) for s in rel.free_symbols}
-    f = sp.lambdify(syms, [big.xreplace(relabel), small.xreplace(relabel)], modules="jax")
-    return f, names
-
-
 def float_slack(rel: sp.Rel, env: Mapping[str, Any]) -> tuple[jax.Array, jax.Array]:
-    """``(raw, relative)`` slack arrays of a relation on float observables (``>= 0`` means holds)."""
-    f, names = _compiled(rel)
-    big, small = f(*[env[nm] for nm in names])
-    big, small = jnp.asarray(big, dtype=jnp.float64), jnp.asarray(small, dtype=jnp.float64)
-    raw = big - small
-    scale = jnp.abs(big) + jnp.abs(small) + 1e-300
-    if isinstance(rel, sp.Eq):
-        raw = -jnp.abs(raw)
-    rel_slack = raw / scale
-    return raw, rel_slack
+    """``(raw, relative)`` slack of a relation on JAX float observables (:func:`relation_slack`)."""
+    return relation_slack(rel, env, jnp)
 
 
-def float_holds(rel: sp.Rel, raw: jax.Array, relative: jax.Array) -> jax.Array:
-    if isinstance(rel, sp.Eq):
-        return relative >= -EQ_TOL
-    if isinstance(rel, (sp.StrictGreaterThan, sp.StrictLessThan)):
-        return raw > 0
-    return raw >= 0
+float_holds = relation_holds  # the float64 reading of a relation (one evaluator: ``relations``)
 
 
 @dataclass(frozen=True)
@@ -152,6 +120,17 @@ class RelationCheck:
     min_per_side: int = 0
     side_names: tuple[str, ...] = ()
     side_breakdown: Callable[[Instance], str] | None = None
+    domain: Domain | None = None
+
+    def __post_init__(self) -> None:
+        """Validated when built: every declared shape lies in the domain's sizes."""
+        if self.domain is not None:
+            outside = [s for s in self.shapes if not self.domain.sizes.admits(*s)]
+            if outside:
+                raise DomainError(
+                    f"{self.statement.id}: shape {outside[0]} is outside its domain "
+                    f"({self.domain.sizes.describe()})"
+                )
 
     # -- the float64 phase ---------------------------------------------------------------------
 
@@ -210,39 +189,18 @@ class RelationCheck:
         return jax.jit(self._evaluate_traced)
 
     def _evaluate_traced(self, batch: Instance) -> dict[str, Any]:
-        obs = jax.vmap(_WithOps(self.observables))(batch)
-        shape = max((jnp.shape(v) for v in obs.values()), key=len)
-        if len(shape) == 1:
-            shape = (shape[0], 1)
-        env = {k: jnp.broadcast_to(_per_case(jnp.asarray(v)), shape) for k, v in obs.items()}
-        for k, v in batch.items():
-            if k not in env and jnp.ndim(v) == 1:
-                env[k] = jnp.broadcast_to(jnp.asarray(v)[:, None], shape)
-        hyps, concls = sympy_relations_of(self.statement)
-        met = jnp.ones(shape, dtype=bool)
-        for h in hyps:
-            raw, rel = float_slack(h, env)
-            met = met & float_holds(h, raw, rel) & jnp.isfinite(raw)
-        slacks, violated, raws, sides = [], [], [], []
-        for c, given in concls:
-            mask = met
-            for g in given:
-                graw, grel = float_slack(g, env)
-                mask = mask & float_holds(g, graw, grel) & jnp.isfinite(graw)
-            raw, rel = float_slack(c, env)
-            sides.append(mask)
-            slacks.append(jnp.where(mask, rel, jnp.inf))
-            raws.append(jnp.where(mask, raw, 0.0))
-            violated.append(mask & ~float_holds(c, raw, rel))
-        return {
-            "met": met,
-            "side": jnp.stack(sides),
-            "side_slack": jnp.stack(slacks),
-            "case_slack": jnp.min(jnp.stack(slacks), axis=0),
-            "case_violated": jnp.any(jnp.stack(violated), axis=0),
-            "raw_min": jnp.min(jnp.stack(raws), axis=0),
-            "any_nan": jnp.any(jnp.stack([jnp.any(jnp.isnan(v)) for v in env.values()])),
-        }
+        """:func:`~proofs_check.checks.relations.evaluate_cases` on every instance (vmapped)."""
+
+        def one(inst: Instance) -> dict[str, Any]:
+            obs = perturbed_observables(self.observables, inst, JAX)
+            return evaluate_cases(self.statement, obs, inst, jnp)
+
+        out = jax.vmap(one)(batch)
+        out["side"] = jnp.moveaxis(out["side"], 0, 1)  # (conclusions, B, k)
+        out["side_slack"] = jnp.moveaxis(out["side_slack"], 0, 1)
+        out["any_nan"] = jnp.any(out["any_nan"])
+        out["case_violated"] = out.pop("violated")
+        return out
 
     def side_labels(self) -> list[str | None]:
         """Each conclusion's side name (``None``: a conclusion without ``given`` is no side)."""

@@ -83,21 +83,21 @@ def needs_more(kind: str, verdict: str) -> bool:
     return verdict == "VACUOUS" or (kind == Kind.CONTROL.value and verdict == "HOLDS")
 
 
-def adversarial_phase(seed: int) -> Callable[[Any, Any], None] | None:
-    """The phase ``verify --no-db`` runs after each check (:mod:`proofs_check.search`): the same
+def adversarial_phase(seed: int) -> Any:
+    """The phases ``verify --no-db`` runs around each check (:mod:`proofs_check.search`): the same
     adversarial round, without the counterexample database, so the pages do not depend on what
     one machine found earlier. ``None`` where the search stage is not installed."""
     if seed not in _PHASES:
         try:
-            from proofs_check.search.commands import verify_after_check
+            from proofs_check.search.commands import verify_phases
         except ModuleNotFoundError:
             _PHASES[seed] = None
         else:
-            _PHASES[seed] = verify_after_check(seed, None, True)
+            _PHASES[seed] = verify_phases(seed, None, True)
     return _PHASES[seed]
 
 
-_PHASES: dict[int, Callable[[Any, Any], None] | None] = {}
+_PHASES: dict[int, Any] = {}
 
 
 def run_statement(
@@ -110,13 +110,13 @@ def run_statement(
 
     start = time.process_time()
     check = registry()[statement_id]
-    after = adversarial_phase(seed) if adversary else None
-    adversary = after is not None
+    phases = adversarial_phase(seed) if adversary else None
+    adversary = phases is not None
     attempts: list[int] = []
     count = samples
     while True:
         attempts.append(count)
-        (ev,) = run_all([check], seed, count, after_check=after)
+        (ev,) = run_all([check], seed, count, phases=phases)
         if count >= SAMPLE_CAP or not needs_more(check.statement.kind.value, ev.verdict):
             break
         count = min(SAMPLE_CAP, count * ESCALATION)

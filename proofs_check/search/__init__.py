@@ -16,7 +16,23 @@ Stages, one module each:
 * :mod:`.mutate`    -- mutants of every SymPy statement and their kill report.
 """
 
+import sys
+import types
 from typing import Any
+
+
+class _CallableModule(types.ModuleType):
+    """``proofs_check.search`` is this package *and* the function :func:`proofs_check.api.search`:
+    the package's name is the public API's name, and an import of a submodule would otherwise
+    replace the function by the package on ``proofs_check``."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from proofs_check.api import search
+
+        return search(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
 
 
 def resolve_check(statement_id: str) -> Any:

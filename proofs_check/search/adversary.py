@@ -34,7 +34,7 @@ from proofs_check.perturb import perturbed_observables
 from proofs_check.search import sharding
 from proofs_check.search.axes import AxisRoles, probe_axes
 from proofs_check.search.numeric import case_slacks, float_oracle
-from proofs_check.search.space import SearchSpace, decode, encode, infer_space
+from proofs_check.search.space import SearchSpace, decode, encode, space_of
 from proofs_check.search.starts import structured_starts
 
 BIG = 1e3  # the score of a non-finite case: never preferred, never a NaN gradient source
@@ -91,7 +91,7 @@ class Adversary:
     @property
     def space(self) -> SearchSpace:
         if self._space is None:
-            self._space = infer_space(self.check.sample, self.check.shapes)
+            self._space = space_of(self.check.sample, self.check.shapes, self.check.domain)
         return self._space
 
     @property

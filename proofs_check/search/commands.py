@@ -14,7 +14,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from proofs_check import interrupt
-from proofs_check.evidence import Evidence
 from proofs_check.search.database import (
     DEFAULT_DIR,
     CorruptEntry,
@@ -59,18 +58,12 @@ def record_sources(db: CounterexampleDB | None, checks: list[Any]) -> None:
 # ----------------------------------------------------------------------------------------------
 
 
-def verify_after_check(
-    seed: int, db: CounterexampleDB | None, adversary: bool
-) -> Callable[[Any, Evidence], None] | None:
-    """The ``after_check`` of :func:`proofs_check.runner.run_all` for ``verify``."""
+def verify_phases(seed: int, db: CounterexampleDB | None, adversary: bool) -> Searcher | None:
+    """The phases around each statement's random phase in ``verify`` (reuse, target, save):
+    ``None`` when there is neither a database nor an adversary."""
     if not adversary and db is None:
         return None
-    searcher = Searcher(seed, db, config=VERIFY_CONFIG)
-
-    def after(check: Any, ev: Evidence) -> None:
-        searcher.verify_phase(check, ev, adversary=adversary)
-
-    return after
+    return Searcher(seed, db, config=VERIFY_CONFIG)
 
 
 # ----------------------------------------------------------------------------------------------

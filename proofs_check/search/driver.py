@@ -292,24 +292,35 @@ class Searcher:
 
     # -- the verify phase ---------------------------------------------------------------------------
 
-    def verify_phase(self, check: Any, ev: Evidence, adversary: bool = True) -> None:
-        """After ``check.run``: replay the database, one adversarial round (unless ``adversary`` is
-        false), save what is certified."""
-        replayed = self._replay(check) if self.db is not None else None
+    def reuse(self, check: Any) -> Found | None:
+        """Phase 1, before the random phase: the database's saved counterexamples of the
+        statement, re-certified; the first certified one (``None``: none, or no database)."""
+        return self._replay(check) if self.db is not None else None
+
+    def target(
+        self, check: Any, ev: Evidence, reused: Found | None = None, adversary: bool = True
+    ) -> None:
+        """Phases 3-5, after the random phase (``check.run``): a counterexample ``reused`` from
+        the database is the statement's (it was found first); one adversarial round on every
+        theorem and every control not yet refuted (unless ``adversary`` is false), its best
+        points certified; what is certified is saved."""
+        if reused is not None:
+            ev.counterexample = _as_counterexample(reused, "database")
+            _note_theorem_finding(ev)
         rc = relation_check_of(check) if adversary and not interrupt.requested() else None
         refuted = ev.counterexample is not None and ev.counterexample.certificate.certified
         if rc is not None and not (ev.statement.kind is Kind.CONTROL and refuted):
-            # every theorem (and conjecture), and every control the random phase did not refute
             try:
                 self._verify_adversary(rc, ev)
             except Exception as exc:  # the statement's check did not run to the end: an ERROR
                 ev.adversary = {"error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
                 ev.error = "the adversarial phase failed"
-        if ev.counterexample is None and replayed is not None:
-            ev.counterexample = _as_counterexample(replayed, "database")
-            _note_theorem_finding(ev)
         if ev.counterexample is not None and ev.counterexample.certificate.certified:
             self._save_evidence(check, rc, ev.counterexample)
+
+    def verify_phase(self, check: Any, ev: Evidence, adversary: bool = True) -> None:
+        """Reuse and target for a statement whose random phase already ran (tests, docs)."""
+        self.target(check, ev, self.reuse(check), adversary)
 
     def _verify_adversary(self, rc: Any, ev: Evidence) -> None:
         adv = self.adversary(rc)

@@ -110,10 +110,11 @@ def shrink(
         best.denominator = denominator
         return True
 
+    sizes = getattr(getattr(check, "domain", None), "sizes", None)
     if axes.can_drop_tokens:
-        _drop_blocks(best, axes, "token", attempt)
+        _drop_blocks(best, axes, "token", attempt, sizes.n_min if sizes else 1)
     if axes.can_drop_width:
-        _drop_blocks(best, axes, "width", attempt)
+        _drop_blocks(best, axes, "width", attempt, sizes.d_min if sizes else 1)
     _round(best, space, attempt)
     best.calls = budget.calls
     return best
@@ -161,9 +162,14 @@ def _delete(
     return out
 
 
-def _drop_blocks(best: Shrunk, axes: AxisRoles, role: str, attempt: Callable) -> None:
+def _drop_blocks(
+    best: Shrunk, axes: AxisRoles, role: str, attempt: Callable, declared_min: int = 1
+) -> None:
+    """Delete blocks of tokens (or coordinates) while the instance still violates, never below
+    the domain's declared ``n_min`` (``d_min``): a bound stated for ``n >= 9`` may hold trivially
+    below it."""
     size = _length(best.floats, axes, role)
-    floor = MIN_TOKENS if role == "token" else MIN_WIDTH
+    floor = max(MIN_TOKENS if role == "token" else MIN_WIDTH, declared_min)
     protected = (
         {int(best.floats[name]) for name in axes.token_indices} if role == "token" else set()
     )

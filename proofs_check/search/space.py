@@ -1,10 +1,12 @@
-r"""The hypothesis set of a statement as unconstrained parameters, inferred from the check's sampler.
+r"""The hypothesis set of a statement as unconstrained parameters: declared, else inferred.
 
 The adversary moves every float field of an instance, through a map from ``R^k`` *into* the set the
-check samples from, so that every point it reaches is an instance of the statement. The map of each
-field is chosen from what holds on **every** instance the check's own sampler draws (probed at all of
-its shapes): the sampler enforces the structural hypotheses (``W`` PSD, rows stochastic, ``v_s = 0``,
-``eps`` in ``(0, 1/2)``), so its invariants are the structural part of the hypothesis set.
+check samples from, so that every point it reaches is an instance of the statement. A field the
+check's domain declares (:mod:`theory.domain`: ``psd("W")``, ``interval("eps", 0, 0.5)``, ...) is
+moved in exactly that set (:func:`space_of`). A field it does not declare is classified by what
+holds on **every** instance the check's own sampler draws (probed at all of its shapes): the
+sampler enforces the structural hypotheses (``W`` PSD, rows stochastic, ``v_s = 0``, ``eps`` in
+``(0, 1/2)``), so its invariants are the structural part of the hypothesis set.
 
 =============  ==================================================  ========================================
 kind           invariant on every sample                           map ``theta -> x`` (per instance)
@@ -46,36 +48,39 @@ from typing import Any
 import flint
 import numpy as np
 
-FROZEN, FREE, SYMMETRIC, PSD, STOCHASTIC, UNIT_ROWS, INTERVAL = (
-    "frozen",
-    "free",
-    "symmetric",
-    "psd",
-    "stochastic",
-    "unit_rows",
-    "interval",
+from theory.domain import (
+    FREE,
+    FROZEN,
+    INTERVAL,
+    PSD,
+    STOCHASTIC,
+    SYMMETRIC,
+    UNIT_ROWS,
+    Domain,
+    FieldSpec,
 )
+
+__all__ = [
+    "FREE",
+    "FROZEN",
+    "INTERVAL",
+    "PSD",
+    "STOCHASTIC",
+    "SYMMETRIC",
+    "UNIT_ROWS",
+    "FieldSpec",
+    "SearchSpace",
+    "space_of",
+    "decode",
+    "encode",
+    "exact_instance",
+    "float_instance",
+    "infer_space",
+]
+
 CANDIDATE_INTERVALS = ((0.0, 0.5), (0.0, 1.0), (0.0, np.inf))
 TOL = 1e-9
 PROBE_PER_SHAPE = 32
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    """How one field of an instance is parametrised."""
-
-    name: str
-    kind: str
-    lo: float = -np.inf
-    hi: float = np.inf
-    closed: bool = False  # a sample sits on a bound: clip, not sigmoid
-
-    def describe(self) -> str:
-        if self.kind == INTERVAL:
-            left = "[" if self.closed else "("
-            right = "]" if self.closed and np.isfinite(self.hi) else ")"
-            return f"{self.name}: {self.kind} {left}{self.lo:g}, {self.hi:g}{right}"
-        return f"{self.name}: {self.kind}"
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,21 @@ class SearchSpace:
 # ----------------------------------------------------------------------------------------------
 # Inference from the sampler
 # ----------------------------------------------------------------------------------------------
+
+
+def space_of(
+    sample: Callable[..., dict[str, Any]],
+    shapes: tuple[tuple[int, int], ...],
+    domain: Domain | None = None,
+) -> SearchSpace:
+    """The search space of a check: the fields its domain declares, as declared; a field it does
+    not declare is read off the sampler's invariants (:func:`infer_space`)."""
+    declared = {f.name: f for f in (domain.fields if domain is not None else ())}
+    inferred = infer_space(sample, shapes)
+    unknown = sorted(set(declared) - set(inferred.names))
+    if unknown:
+        raise ValueError(f"the domain declares {unknown[0]!r}, which the sampler does not draw")
+    return SearchSpace(tuple(declared.get(f.name, f) for f in inferred.fields))
 
 
 def infer_space(

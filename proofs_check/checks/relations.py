@@ -1,0 +1,168 @@
+r"""The one float64 evaluator of a statement's relations, per case (NumPy or ``jax.numpy``).
+
+Every phase reads a statement's relations through :func:`evaluate_cases`: the engine's random
+phase (vmapped and jitted over a batch), the adversary's objective (traced, differentiated), the
+search's NumPy oracle, the shrinker and the mutation screen. Certification reads the same SymPy
+relations in ball arithmetic (:func:`proofs_check.certify.certify_relations`), with the same
+orientation (:func:`oriented`).
+
+Per case ``k`` (a row, a pair, ...) and relation ``big >= small`` the **scale-free slack** is
+
+    sigma = (big - small) / (|big| + |small|)     (``-|big - small| / (...)`` for an equation),
+
+``>= 0`` meaning it holds. A relation *holds in float64* when ``big - small >= 0`` (``> 0`` if
+strict; ``sigma >= -EQ_TOL`` for an equation). The penalised score the adversary minimises is
+
+    score_k = min_c [ sigma_c,k + LAMBDA * ( sum_h pen_h,k + sum_{g in given(c)} pen_g,k ) ],
+    pen = max(0, TAU - sigma)  (inequalities),   pen = |sigma|  (equations),
+
+so ``score_k < 0`` is reached only where a conclusion fails while every hypothesis holds (up to
+``TAU``): the hypothesis set enters as a penalty, the conclusion as the objective.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import cache
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from theory.core import Statement
+
+EQ_TOL = 1e-10  # relative tolerance for an equation to count as holding in float64
+LAMBDA = 10.0  # weight of a hypothesis violation against the conclusion's slack (both in [-1, 1])
+TAU = 1e-6  # hypotheses are pushed to hold with this much relative room, so rounding keeps them
+NOISE = 1e-12  # relative violations smaller than this are rounding, not search candidates
+
+
+def sympy_relations_of(
+    statement: Statement,
+) -> tuple[list[sp.Rel], list[tuple[sp.Rel, tuple[sp.Rel, ...]]]]:
+    """``(hypotheses, [(conclusion, its own given), ...])``: the statement's scalar relations."""
+    hyps = [c.relation for c in statement.hypotheses if c.relation is not None]
+    concls = [(c.relation, c.given) for c in statement.conclusions if c.relation is not None]
+    return hyps, concls
+
+
+def oriented(rel: sp.Rel) -> tuple[sp.Expr, sp.Expr]:
+    """``(big, small)`` with the relation meaning ``big >= small`` (or ``>``, or ``==``)."""
+    if isinstance(rel, (sp.LessThan, sp.StrictLessThan)):
+        return rel.rhs, rel.lhs
+    return rel.lhs, rel.rhs
+
+
+@cache
+def lambdified(rel: sp.Rel, module: str) -> tuple[Callable[..., Any], tuple[str, ...]]:
+    """``(f, names)``: ``f(*values) = [big, small]`` for the relation, in ``module`` (numpy / jax)."""
+    big, small = oriented(rel)
+    names = tuple(sorted(s.name for s in rel.free_symbols))
+    relabel = {s: sp.Symbol(s.name) for s in rel.free_symbols}
+    f = sp.lambdify(
+        [sp.Symbol(nm) for nm in names],
+        [big.xreplace(relabel), small.xreplace(relabel)],
+        modules=module,
+    )
+    return f, names
+
+
+def relation_slack(rel: sp.Rel, env: Mapping[str, Any], xp: Any) -> tuple[Any, Any]:
+    """``(raw, sigma)``: ``big - small`` (``-|.|`` for an equation) and the scale-free slack."""
+    f, names = lambdified(rel, "numpy" if xp is np else "jax")
+    with np.errstate(all="ignore"):
+        big, small = f(*[env[nm] for nm in names])
+        big = xp.asarray(big, dtype=xp.float64)
+        small = xp.asarray(small, dtype=xp.float64)
+        raw = big - small
+        if isinstance(rel, sp.Eq):
+            raw = -xp.abs(raw)
+        return raw, raw / (xp.abs(big) + xp.abs(small) + 1e-300)
+
+
+def relation_holds(rel: sp.Rel, raw: Any, sigma: Any) -> Any:
+    """The float64 reading of a relation: ``raw >= 0`` (``> 0`` strict; equations up to EQ_TOL)."""
+    if isinstance(rel, sp.Eq):
+        return sigma >= -EQ_TOL
+    if isinstance(rel, (sp.StrictGreaterThan, sp.StrictLessThan)):
+        return raw > 0
+    return raw >= 0
+
+
+def penalty(rel: sp.Rel, sigma: Any, xp: Any) -> Any:
+    """How far a hypothesis is from holding with room ``TAU`` (0 when it does)."""
+    if isinstance(rel, sp.Eq):
+        return xp.abs(sigma)
+    return xp.maximum(0.0, TAU - sigma)
+
+
+def case_environment(obs: Mapping[str, Any], inst: Mapping[str, Any], xp: Any) -> dict[str, Any]:
+    """Every observable broadcast to the per-case shape ``(k,)`` (instance scalars included)."""
+    shape = max((xp.shape(v) for v in obs.values()), key=len, default=())
+    shape = shape if len(shape) else (1,)
+    env = {k: xp.broadcast_to(xp.asarray(v), shape) for k, v in obs.items()}
+    for k, v in inst.items():
+        if k not in env and xp.ndim(v) == 0:
+            env[k] = xp.broadcast_to(xp.asarray(v), shape)
+    return env
+
+
+def evaluate_cases(
+    statement: Statement, obs: Mapping[str, Any], inst: Mapping[str, Any], xp: Any
+) -> dict[str, Any]:
+    """A statement's relations on one instance, per case ``k``:
+
+    * ``met`` (k,): every hypothesis holds; ``side`` (C, k): ``met`` and conclusion ``c``'s own
+      ``given`` hold (its side); ``side_slack`` (C, k): its sigma there (``inf`` elsewhere);
+    * ``case_slack`` (k,): the least conclusion sigma where its side holds;
+    * ``violated`` (k,): some conclusion fails in float64 on its side; ``violated_clear``: and
+      by more than ``NOISE`` (or a strict relation met with equality) -- a search candidate;
+    * ``raw_min`` (k,): the least ``big - small`` on the sides (non-finite: the engine's error);
+    * ``score`` (k,): the adversary's penalised objective; ``any_nan``: an observable is NaN.
+    """
+    env = case_environment(obs, inst, xp)
+    hyps, concls = sympy_relations_of(statement)
+    if not concls:
+        raise ValueError(f"{statement.id}: no scalar conclusion to evaluate")
+    shape = next(iter(env.values())).shape
+    met = xp.ones(shape, dtype=bool)
+    pen = xp.zeros(shape)
+    for h in hyps:
+        raw, sigma = relation_slack(h, env, xp)
+        met = met & relation_holds(h, raw, sigma) & xp.isfinite(raw)
+        pen = pen + _finite(penalty(h, sigma, xp), xp)
+    sides, slacks, violated, clear, raws, scores = [], [], [], [], [], []
+    for c, given in concls:
+        mask, cpen = met, pen
+        for g in given:
+            graw, gsigma = relation_slack(g, env, xp)
+            mask = mask & relation_holds(g, graw, gsigma) & xp.isfinite(graw)
+            cpen = cpen + _finite(penalty(g, gsigma, xp), xp)
+        raw, sigma = relation_slack(c, env, xp)
+        finite = xp.isfinite(sigma)
+        fails = mask & ~relation_holds(c, raw, sigma)
+        beyond_noise = sigma < -NOISE
+        if isinstance(c, (sp.StrictGreaterThan, sp.StrictLessThan)):
+            beyond_noise = beyond_noise | (raw == 0)  # equality refutes a strict relation
+        sides.append(mask)
+        slacks.append(xp.where(mask & finite, sigma, xp.inf))
+        violated.append(fails)
+        clear.append(fails & finite & beyond_noise)
+        raws.append(xp.where(mask, raw, 0.0))
+        scores.append(xp.where(finite, sigma, 1.0) + LAMBDA * cpen)
+    slack_stack = xp.stack(slacks)
+    return {
+        "met": met,
+        "side": xp.stack(sides),
+        "side_slack": slack_stack,
+        "case_slack": xp.min(slack_stack, axis=0),
+        "violated": xp.any(xp.stack(violated), axis=0),
+        "violated_clear": xp.any(xp.stack(clear), axis=0),
+        "raw_min": xp.min(xp.stack(raws), axis=0),
+        "score": xp.min(xp.stack(scores), axis=0),
+        "any_nan": xp.any(xp.stack([xp.any(xp.isnan(v)) for v in env.values()])),
+    }
+
+
+def _finite(x: Any, xp: Any) -> Any:
+    return xp.where(xp.isfinite(x), x, 1.0)

@@ -14,6 +14,7 @@ import importlib as _importlib
 from typing import Any as _Any
 
 from proofs_check import interrupt as _interrupt
+from proofs_check import profile as _profile  # noqa: F401  (its clock starts at this import)
 
 if _interrupt.cli_is_starting():  # Ctrl-C while JAX imports: one line and exit 130, no traceback
     _interrupt.install()

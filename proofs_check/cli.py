@@ -160,6 +160,9 @@ def budget_option(default: float, help: str) -> Callable[[F], F]:
 def cli() -> None:
     """Verify the statements of THEORY.md (sinks, diagonal patterns, the attention switch,
     oversmoothing): symbolically with SymPy, numerically with JAX, certified in ball arithmetic."""
+    from proofs_check import compile_cache
+
+    compile_cache.enable()  # compiled programs kept between runs (PROOFS_CHECK_JAX_CACHE= : off)
 
 
 @cli.command("list")
@@ -194,6 +197,12 @@ def list_statements() -> None:
     show_default=True,
     help="After each statement's random phase, one short adversarial (gradient) round.",
 )
+@click.option(
+    "--profile",
+    is_flag=True,
+    help="Print where the time went (import, compile, sampling, evaluation, solvers, "
+    "certification, adversary) on stderr.",
+)
 def verify(
     targets: tuple[str, ...],
     seed: int,
@@ -203,14 +212,34 @@ def verify(
     db_dir: Path | None = None,
     no_db: bool = False,
     adversary: bool = True,
+    profile: bool = False,
 ) -> None:
     """Verify TARGETS: ids (T1.a, T2-F1), claims (T3), or conjecture files (FILE.py[::NAME]).
 
     Exit 0 iff every theorem HOLDS and every control is REFUTED (certified)."""
-    from proofs_check import interrupt
+    from contextlib import nullcontext
 
-    with interrupt.sigint_as_request():
-        _verify(targets, seed, samples, json_path, quiet, db_dir, no_db, adversary)
+    from proofs_check import interrupt
+    from proofs_check.profile import profiling
+
+    with interrupt.sigint_as_request(), profiling() if profile else nullcontext() as prof:
+        try:
+            _verify(targets, seed, samples, json_path, quiet, db_dir, no_db, adversary)
+        finally:
+            if prof is not None:
+                print_profile(prof)
+
+
+def print_profile(prof: Any) -> None:
+    """The ``--profile`` table on stderr: seconds and share of the run per category."""
+    prof.total = time.perf_counter() - prof.started
+    err = Console(stderr=True)
+    total = prof.total + prof.seconds["import"]
+    err.print(f"profile (wall-clock seconds, {total:.1f} s in all):", highlight=False)
+    for category, seconds, calls in prof.rows():
+        share = 100 * seconds / total if total > 0 else 0.0
+        times = f"{calls} call(s)" if calls else ""
+        err.print(f"  {category:14s} {seconds:8.2f} s  {share:5.1f} %  {times}", highlight=False)
 
 
 def _verify(
@@ -224,12 +253,14 @@ def _verify(
     adversary: bool,
 ) -> None:
     from proofs_check import interrupt
+    from proofs_check.profile import phase
     from proofs_check.report import all_as_expected, print_report, report_json
     from proofs_check.runner import TargetError, resolve, run_all
     from proofs_check.search.commands import open_db, record_sources, verify_phases
 
     try:
-        checks = resolve(targets)
+        with phase("import"):  # the statements and their checks, loaded on first use
+            checks = resolve(targets)
     except TargetError as exc:
         raise UserError(str(exc)) from None
     err = Console(stderr=True)

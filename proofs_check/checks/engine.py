@@ -42,6 +42,7 @@ from proofs_check.checks.relations import (
 from proofs_check.evidence import Counterexample, Evidence
 from proofs_check.instances import rng_for
 from proofs_check.perturb import perturb_host, perturbed_observables
+from proofs_check.profile import phase
 from proofs_check.stable import canonical_worst
 from theory.core import Kind, Statement, verify_steps
 from theory.domain import Domain, DomainError
@@ -149,10 +150,13 @@ class RelationCheck:
                     f"{self.statement.id}: the sampler produced a NaN or infinite {k!r}"
                 )
         if self.prepare is not None:
-            rows = [self.prepared(_take(batch, b)) for b in range(_batch_size(batch))]
+            with phase("solvers"):
+                rows = [self.prepared(_take(batch, b)) for b in range(_batch_size(batch))]
             for name in rows[0]:
                 batch[name] = np.array([r[name] for r in rows])
-        out = jax.device_get(self._compiled_evaluate(batch))
+        executable = self._executable(batch)
+        with phase("evaluation"):
+            out = jax.device_get(executable(batch))
         if out["any_nan"]:
             raise FloatingPointError(
                 f"{self.statement.id}: an observable is NaN on a sampled instance"
@@ -188,6 +192,19 @@ class RelationCheck:
     def _compiled_evaluate(self) -> Callable[[Instance], dict[str, Any]]:
         return jax.jit(self._evaluate_traced)
 
+    @cached_property
+    def _executables(self) -> dict[tuple, Any]:
+        return {}
+
+    def _executable(self, batch: Instance) -> Callable[[Instance], dict[str, Any]]:
+        """The compiled program for this batch's shapes and dtypes (compiled ahead of time, once,
+        so that ``--profile`` can tell compilation from evaluation)."""
+        key = tuple((k, np.shape(v), np.asarray(v).dtype.str) for k, v in sorted(batch.items()))
+        if key not in self._executables:
+            with phase("compile"):
+                self._executables[key] = self._compiled_evaluate.lower(batch).compile()
+        return self._executables[key]
+
     def _evaluate_traced(self, batch: Instance) -> dict[str, Any]:
         """:func:`~proofs_check.checks.relations.evaluate_cases` on every instance (vmapped)."""
 
@@ -217,9 +234,11 @@ class RelationCheck:
     def run(self, seed: int, samples: int) -> Evidence:
         """The random phase: every shape's batch, evaluated; violations escalated to balls."""
         st = self.statement
+        with phase("symbolic"):
+            steps = verify_steps(st.derivation)
         ev = Evidence(
             st,
-            symbolic=verify_steps(st.derivation),
+            symbolic=steps,
             min_met=self.min_met,
             min_per_side=self.min_per_side,
         )
@@ -233,7 +252,8 @@ class RelationCheck:
         worst = math.inf
         rounding_level = 0
         for idx, (n, d) in enumerate(self.shapes):
-            batch = self.sample(rng_for(seed, st.id, idx), n, d, per_shape)
+            with phase("sampling"):
+                batch = self.sample(rng_for(seed, st.id, idx), n, d, per_shape)
             drawn = tuple(batch)  # the instance itself; ``prepare`` adds solver outputs to it
             out = self.evaluate(batch)
             met_inst = np.any(out["met"], axis=1)
@@ -354,7 +374,8 @@ class RelationCheck:
         drawn = canonical_worst(list(enumerate(candidates)), lambda t: t[1][0], lambda t: t[0])
         candidates[:] = [c for _, c in drawn]
         for _slack, inst, case, family, shape in candidates[: self.max_certify]:
-            cert = self.certify(inst, case)
+            with phase("certification"):
+                cert = self.certify(inst, case)
             if cert.certified:
                 ev.counterexample = Counterexample(
                     self.statement.id, _jsonable(inst), case, family, shape, cert

@@ -28,7 +28,6 @@ from theory.core import Kind, Statement, StepResult, verify_steps
 
 SAMPLE_CAP = 2000
 ESCALATION = 4
-JAX_CACHE_BYTES = 256 * 2**20
 
 
 class DerivationError(AssertionError):
@@ -136,26 +135,18 @@ def default_jobs() -> int:
 
 
 def jax_cache_dir() -> Path | None:
-    """Where the workers keep compiled XLA programs between runs (``PROOFS_CHECK_JAX_CACHE``;
-    empty to switch it off). Compilation dominates a docs run at a few hundred samples; a warm
-    cache changes no number, only the time (the same program is loaded instead of rebuilt)."""
-    configured = os.environ.get("PROOFS_CHECK_JAX_CACHE")
-    if configured is not None:
-        return Path(configured) if configured else None
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "proofs-check" / "jax"
+    """Where the workers keep compiled XLA programs (:func:`proofs_check.compile_cache.cache_dir`)."""
+    from proofs_check.compile_cache import cache_dir
+
+    return cache_dir()
 
 
 def _init_worker(cache: str | None) -> None:
     """Runs first in each worker process (never in the caller's: its JAX settings stay as they are)."""
-    if cache is None:
-        return
-    import jax
+    if cache is not None:
+        from proofs_check.compile_cache import enable
 
-    jax.config.update("jax_compilation_cache_dir", cache)
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
-    jax.config.update("jax_compilation_cache_max_size", JAX_CACHE_BYTES)  # least recently used go
+        enable(cache)
 
 
 def collect_evidence(

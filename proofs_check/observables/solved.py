@@ -32,6 +32,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from proofs_check.perturb import perturb_host
+from proofs_check.profile import phase
 
 ZERO_TOL = 1e-9  # a solver value below this, relative to the inputs' squared scale, is 0.0
 
@@ -58,7 +59,9 @@ class SolverObservable:
         return _on_host(self, options, *arrays)
 
     def _host(self, *arrays: Any, **options: Any) -> float:
-        value = float(self.float_value(*[np.asarray(a, dtype=float) for a in arrays], **options))
+        with phase("solvers"):
+            value = self.float_value(*[np.asarray(a, dtype=float) for a in arrays], **options)
+        value = float(value)
         return float(perturb_host(np.float64(value)))
 
 

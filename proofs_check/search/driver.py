@@ -30,6 +30,7 @@ import numpy as np
 
 from proofs_check import interrupt
 from proofs_check.evidence import Counterexample, Evidence
+from proofs_check.profile import phase
 from proofs_check.search.adversary import Adversary, AdversaryConfig, relation_check_of
 from proofs_check.search.custom import certify_relation_instance, hook_for, replayer_for
 from proofs_check.search.database import CounterexampleDB, exact_array
@@ -311,7 +312,8 @@ class Searcher:
         refuted = ev.counterexample is not None and ev.counterexample.certificate.certified
         if rc is not None and not (ev.statement.kind is Kind.CONTROL and refuted):
             try:
-                self._verify_adversary(rc, ev)
+                with phase("adversary"):
+                    self._verify_adversary(rc, ev)
             except Exception as exc:  # the statement's check did not run to the end: an ERROR
                 ev.adversary = {"error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
                 ev.error = "the adversarial phase failed"

@@ -1,0 +1,95 @@
+r"""Where a run's time goes: ``proofs-check verify --profile``.
+
+Categories (wall-clock seconds; a phase nested in another is counted in the inner one only):
+
+* ``import``      -- from ``import proofs_check`` to the start of the run (Python, JAX, SymPy),
+  and loading the statements and their checks;
+* ``symbolic``    -- SymPy checking each statement's algebra steps;
+* ``compile``     -- building the XLA programs of the random phase (one per check and shape);
+* ``sampling``    -- the instance samplers (NumPy);
+* ``evaluation``  -- running the compiled programs (observables and relations on a batch);
+* ``solvers``     -- solver-defined observables and ``prepare`` (LPs, QPs, conic programs);
+* ``certification`` -- ball arithmetic and exact certificates of float64 violations;
+* ``adversary``   -- the target phase (its compilation included);
+* ``other``       -- the rest (symbolic steps, the report).
+
+Off unless :func:`profiling` is active: :func:`phase` then costs one context-variable lookup.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+IMPORT_STARTED = time.perf_counter()  # set when proofs_check is first imported
+CATEGORIES = (
+    "import",
+    "symbolic",
+    "compile",
+    "sampling",
+    "evaluation",
+    "solvers",
+    "certification",
+    "adversary",
+    "other",
+)
+
+
+@dataclass
+class Profile:
+    """Seconds per category, and how often each was entered."""
+
+    seconds: Counter[str] = field(default_factory=Counter)
+    calls: Counter[str] = field(default_factory=Counter)
+    total: float = 0.0
+    started: float = field(default_factory=time.perf_counter)
+    _before_run: float = 0.0  # the import time before ``profiling`` started (not in ``total``)
+    _stack: list[str] = field(default_factory=list)
+
+    def rows(self) -> list[tuple[str, float, int]]:
+        """``(category, seconds, calls)`` in :data:`CATEGORIES` order, ``other`` the remainder."""
+        accounted = sum(self.seconds.values()) - self._before_run
+        other = max(0.0, self.total - accounted)
+        out = [(c, self.seconds[c], self.calls[c]) for c in CATEGORIES if c != "other"]
+        return out + [("other", other, 0)]
+
+
+_ACTIVE: ContextVar[Profile | None] = ContextVar("proofs_check_profile", default=None)
+
+
+@contextmanager
+def profiling() -> Iterator[Profile]:
+    """Collect a :class:`Profile` of everything run inside the block."""
+    prof = Profile()
+    prof.seconds["import"] = prof._before_run = time.perf_counter() - IMPORT_STARTED
+    prof.calls["import"] = 1
+    token = _ACTIVE.set(prof)
+    try:
+        yield prof
+    finally:
+        prof.total = time.perf_counter() - prof.started
+        _ACTIVE.reset(token)
+
+
+@contextmanager
+def phase(category: str) -> Iterator[None]:
+    """Count the block's time under ``category`` (only the innermost phase counts)."""
+    prof = _ACTIVE.get()
+    if prof is None:
+        yield
+        return
+    start = time.perf_counter()
+    prof._stack.append(category)
+    try:
+        yield
+    finally:
+        elapsed = time.perf_counter() - start
+        prof._stack.pop()
+        prof.seconds[category] += elapsed
+        prof.calls[category] += 1
+        if prof._stack:  # the enclosing phase did not spend this time itself
+            prof.seconds[prof._stack[-1]] -= elapsed

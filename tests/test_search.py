@@ -252,7 +252,9 @@ def test_verify_phase_is_deterministic_and_reports_the_adversary():
     assert theorem["verdict"] == "HOLDS" and reached >= -1e-12
     assert "worst_slack" not in theorem["adversary"]  # trajectory-dependent: machine_dependent
     assert control["verdict"] == "REFUTED" and control["adversary"] is None  # random refuted it
-    assert theorem["adversary"]["shape"] == [3, 2]
+    rounds = theorem["adversary"]["rounds"]  # the smallest interesting shape and the largest
+    assert [r["shape"] for r in rounds] == [[3, 2], [64, 64]]
+    assert rounds[0]["restarts"] == 32 and rounds[1]["restarts"] == 8
 
 
 def test_verify_phase_refutes_a_control_the_random_phase_misses():

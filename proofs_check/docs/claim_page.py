@@ -71,13 +71,14 @@ def adversary_text(evidence: Mapping[str, Any]) -> str | None:
     if adversary.get("error"):
         return "error: " + str(adversary["error"])
     parts = []
-    shape = adversary.get("shape")
-    if shape:
-        parts.append(f"n = {shape[0]}, d = {shape[1]}")
-    if adversary.get("restarts") is not None and adversary.get("steps") is not None:
-        parts.append(f"{adversary['restarts']} restarts × {adversary['steps']} steps")
+    for rnd in adversary.get("rounds") or ():
+        shape = rnd.get("shape")
+        parts.append(
+            f"n = {shape[0]}, d = {shape[1]}: {rnd.get('restarts')} restarts × "
+            f"{rnd.get('steps')} steps"
+        )
     return (
-        ", ".join(parts)
+        "; ".join(parts)
         + " (the worst slack it reached depends on the machine: gradient trajectories amplify "
         "rounding; `verify --json`: `machine_dependent`)"
     )

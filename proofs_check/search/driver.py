@@ -43,6 +43,7 @@ from theory.core import Kind
 
 SEARCH_CONFIG = AdversaryConfig(restarts=64, steps=60)
 VERIFY_CONFIG = AdversaryConfig(restarts=32, steps=40)
+LARGEST_CONFIG = AdversaryConfig(restarts=8, steps=20)  # verify's round at the largest shape
 MAX_CANDIDATES = 3  # violated restarts per round sent to shrinking and certification
 SHRINK_SECONDS = 3.0
 SCREEN_FRACTION = 0.25  # of the budget, at most, for step 0 through the NumPy oracle
@@ -325,18 +326,35 @@ class Searcher:
         self.target(check, ev, self.reuse(check), adversary)
 
     def _verify_adversary(self, rc: Any, ev: Evidence) -> None:
-        adv = self.adversary(rc)
-        shape = shape_schedule(rc.shapes)[0]
-        result = adv.run(self.seed, shape)
-        ev.adversary = {
-            "worst_slack": result.worst_slack,
-            "shape": list(shape),
-            "restarts": adv.config.restarts,
-            "steps": adv.config.steps,
-            "violating_restarts": int(result.violated.sum()),
-        }
-        if ev.counterexample is not None:
-            return
+        """Verify's target phase: one round at the smallest interesting shape (``self.config``)
+        and one at the largest declared shape (:data:`LARGEST_CONFIG`), where violations that need
+        long sequences live; each round's best points are certified, the first certified one is
+        the statement's counterexample."""
+        rounds, worst, violating = [], None, 0
+        for shape, config in verify_rounds(rc.shapes, self.config):
+            adv = self._adversary_with(rc, config)
+            result = adv.run(self.seed, shape)
+            rounds.append(
+                {"shape": list(shape), "restarts": config.restarts, "steps": config.steps}
+            )
+            if result.worst_slack is not None:
+                worst = result.worst_slack if worst is None else min(worst, result.worst_slack)
+            violating += int(result.violated.sum())
+            if ev.counterexample is None:
+                self._certify_round(rc, adv, result, shape, ev)
+        ev.adversary = {"rounds": rounds, "worst_slack": worst, "violating_restarts": violating}
+
+    def _adversary_with(self, rc: Any, config: AdversaryConfig) -> Adversary:
+        if config == self.config:
+            return self.adversary(rc)
+        key = f"{rc.statement.id}@{config.restarts}x{config.steps}"
+        if key not in self._adversaries:
+            self._adversaries[key] = Adversary(rc, config)
+        return self._adversaries[key]
+
+    def _certify_round(
+        self, rc: Any, adv: Adversary, result: Any, shape: tuple[int, int], ev: Evidence
+    ) -> None:
         order = canonical_restarts(result)
         for b in order[:MAX_CANDIDATES]:
             inst = {k: np.asarray(v[b]) for k, v in result.instances.items()}
@@ -361,6 +379,19 @@ class Searcher:
         self.db.save(
             cx.statement_id, instance, cx.case, asdict(cx.certificate), "verify", self.seed
         )
+
+
+def verify_rounds(
+    shapes: tuple[tuple[int, int], ...], config: AdversaryConfig
+) -> list[tuple[tuple[int, int], AdversaryConfig]]:
+    """Verify's adversary rounds: the first shape of :func:`shape_schedule` with ``config``, and
+    the largest declared shape (most tokens, then widest) with :data:`LARGEST_CONFIG`."""
+    first = shape_schedule(shapes)[0]
+    largest = max(shapes, key=lambda s: (s[0], s[1]))
+    rounds = [(first, config)]
+    if tuple(largest) != tuple(first):
+        rounds.append((tuple(largest), LARGEST_CONFIG))
+    return rounds
 
 
 def canonical_restarts(result: Any) -> list[int]:

@@ -198,3 +198,23 @@ def test_the_search_and_the_shrinker_stay_inside_the_declared_sizes():
     outcome = proofs_check.search(conj, budget_s=30)
     assert outcome.found is not None and outcome.found.certificate.certified
     assert outcome.found.shape[0] >= 6  # shrunk, but never below the declared n >= 6
+
+
+def _flat_instances(rng, n, d, batch):
+    return {"X": rng.standard_normal((batch, n, d)), "W": 1e-3 * rng.standard_normal((batch, d, d))}
+
+
+def test_the_search_grows_n_beyond_the_declared_shapes():
+    """max_j A_ij >= 1/100 holds for every declared n <= 32 when W is tiny (A is nearly uniform,
+    1/n >= 1/32), and fails only from n ~ 100 on: the search must go there."""
+    conj = proofs_check.Conjecture(
+        name="top_at_least_one_percent",
+        conclusion=sp.Ge(sp.Symbol("top"), sp.Rational(1, 100)),
+        quantities=_top_quantities,
+        instances=_flat_instances,
+        shapes=[(4, 2), (16, 2), (32, 2)],
+        expect="REFUTED",
+    )
+    outcome = proofs_check.search(conj, budget_s=60)
+    assert outcome.found is not None and outcome.found.certificate.certified
+    assert outcome.found.shape[0] > 32  # shrunk, still longer than any declared shape

@@ -211,11 +211,14 @@ class Searcher:
         self, rc: Any, outcome: SearchOutcome, start: float, deadline: float
     ) -> None:
         adv = self.adversary(rc)
-        schedule = shape_schedule(rc.shapes)
+        declared = shape_schedule(rc.shapes)
+        schedule = declared + grown_shapes(rc.shapes, getattr(rc, "domain", None))
         budget = max(deadline - start, 1e-9)
         for r in itertools.count():
             if r > 0 and (time.perf_counter() >= deadline or interrupt.requested()):
                 break  # round 0 always runs: a loaded machine must not skip the adversary
+            # the declared shapes first; after them, longer sequences than any declared (where the
+            # domain allows), for violations that need many tokens; then around again
             shape = schedule[r % len(schedule)]
             self.progress(
                 f"round {r}: n={shape[0]}, d={shape[1]}", (time.perf_counter() - start) / budget
@@ -379,6 +382,24 @@ class Searcher:
         self.db.save(
             cx.statement_id, instance, cx.case, asdict(cx.certificate), "verify", self.seed
         )
+
+
+MAX_GROWN_N = 256  # the search grows n up to this many tokens (where the domain allows)
+
+
+def grown_shapes(shapes: tuple[tuple[int, int], ...], domain: Any = None) -> list[tuple[int, int]]:
+    """Shapes beyond the declared ones: ``n`` doubled from the largest declared (width kept), up
+    to four times it, :data:`MAX_GROWN_N` and the domain's ``n_max``."""
+    n, d = max(shapes, key=lambda s: (s[0], s[1]))
+    sizes = getattr(domain, "sizes", None)
+    cap = min(MAX_GROWN_N, 4 * n)
+    if sizes is not None and sizes.n_max is not None:
+        cap = min(cap, sizes.n_max)
+    out = []
+    while 2 * n <= cap:
+        n *= 2
+        out.append((n, d))
+    return out
 
 
 def verify_rounds(

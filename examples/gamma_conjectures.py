@@ -1,6 +1,6 @@
 import sympy as sp
 
-from proofs_check import Conjecture, attention_instances, attention, gamma_u
+from proofs_check import Conjecture, attention, attention_instances, gamma_u
 
 eps, rest_max, g_u = sp.symbols("eps rest_max gamma_u")
 

@@ -4,9 +4,9 @@ An observable function ``observables(inst, ops)`` (a built-in's or a user's ``qu
 a :class:`SolverObservable` exactly like ``ops.softmax``; the same call works in every phase:
 
 * **float64, under ``jit``/``vmap``** (the random phase, the adversary): the solver runs on the host
-  through :func:`jax.pure_callback`, once per instance. Its inputs are cut from the gradient
-  (``stop_gradient``): the adversary moves the instance through the other observables and the
-  solver follows at every step.
+  through :func:`jax.pure_callback`, once per instance. Where the observable has a ``gradient``
+  (the hull distance: the envelope theorem at the minimum-norm point) the adversary follows it;
+  otherwise its inputs are cut from the gradient and it moves through the other observables.
 * **float64 in NumPy** (the search's oracle): the solver is called directly.
 * **ball arithmetic** (certification): :attr:`SolverObservable.enclosure` returns an ``arb`` ball
   proven to contain the exact value for the exact (rational) inputs, e.g. the exact minimum-norm
@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cache
 from typing import Any
 
 import flint
@@ -44,12 +45,16 @@ class SolverObservable:
     ``float_value(*arrays, **options) -> float`` runs on NumPy float64 arrays (per instance);
     ``enclosure(*arrays, **options) -> arb`` on object arrays of ``arb`` balls (or exact rationals)
     and returns a ball containing the exact value. ``options`` are static Python values (flags).
+    ``gradient(*arrays, **options) -> tuple of arrays`` (optional: the derivative of the value with
+    respect to each input, e.g. by the envelope theorem at the solver's optimum) lets the
+    adversary follow the solver; without it the inputs are cut from the gradient.
     """
 
     name: str
     float_value: Callable[..., float]
     enclosure: Callable[..., Any]
     doc: str = ""
+    gradient: Callable[..., tuple[np.ndarray, ...]] | None = None
 
     def __call__(self, ops: Any, *arrays: Any, **options: Any) -> Any:
         if ops.name == "arb":
@@ -66,15 +71,54 @@ class SolverObservable:
 
 
 def _on_host(observable: SolverObservable, options: dict[str, Any], *arrays: Any) -> jax.Array:
-    """``observable`` under ``jit``/``vmap``: a host callback per instance, cut from the gradient."""
-    inputs = [jax.lax.stop_gradient(jnp.asarray(a, dtype=jnp.float64)) for a in arrays]
+    """``observable`` under ``jit``/``vmap``: a host callback per instance; differentiable through
+    its ``gradient`` where it has one, else cut from the gradient (``stop_gradient``)."""
+    inputs = [jnp.asarray(a, dtype=jnp.float64) for a in arrays]
+    if observable.gradient is None:
+        return _value_callback(observable, options, *map(jax.lax.stop_gradient, inputs))
+    return _differentiable(observable, tuple(sorted(options.items())))(*inputs)
 
+
+def _value_callback(observable: SolverObservable, options: dict[str, Any], *inputs: Any) -> Any:
     def host(*values: np.ndarray) -> np.ndarray:
         return np.asarray(observable._host(*values, **options), dtype=np.float64)
 
     return jax.pure_callback(
         host, jax.ShapeDtypeStruct((), jnp.float64), *inputs, vmap_method="sequential"
     )
+
+
+@cache
+def _differentiable(observable: SolverObservable, options: tuple[tuple[str, Any], ...]) -> Any:
+    """The observable as a ``custom_jvp`` function: value and gradient from the host solver."""
+    kwargs = dict(options)
+
+    @jax.custom_jvp
+    def value(*inputs: Any) -> Any:
+        return _value_callback(observable, kwargs, *inputs)
+
+    @value.defjvp
+    def value_jvp(primals: tuple, tangents: tuple) -> tuple:
+        def host(*values: np.ndarray) -> tuple:
+            arrays = [np.asarray(v, dtype=float) for v in values]
+            with phase("solvers"):
+                grads = observable.gradient(*arrays, **kwargs)
+            return (
+                np.asarray(observable._host(*arrays, **kwargs), dtype=np.float64),
+                *(
+                    np.asarray(g, dtype=np.float64).reshape(np.shape(a))
+                    for g, a in zip(grads, arrays, strict=True)
+                ),
+            )
+
+        shapes = (jax.ShapeDtypeStruct((), jnp.float64),) + tuple(
+            jax.ShapeDtypeStruct(jnp.shape(p), jnp.float64) for p in primals
+        )
+        out, *grads = jax.pure_callback(host, shapes, *primals, vmap_method="sequential")
+        tangent = sum((jnp.sum(g * t) for g, t in zip(grads, tangents, strict=True)), jnp.zeros(()))
+        return out, tangent
+
+    return value
 
 
 # ----------------------------------------------------------------------------------------------
@@ -207,11 +251,28 @@ def _hull_distance_enclosure(P: np.ndarray, rows: np.ndarray | None = None) -> f
     return _interval(lower, upper)
 
 
+def _hull_distance_gradient(
+    P: np.ndarray, rows: np.ndarray | None = None
+) -> tuple[np.ndarray, ...]:
+    r"""``d dist / d p_i = lambda_i z / ||z||`` at the minimum-norm point ``z = sum_i lambda_i p_i``
+    (envelope theorem; 0 where the distance is 0 or the row is not selected)."""
+    from proofs_check.observables.geometry import hull_distance as wolfe
+
+    keep = np.ones(P.shape[0], dtype=bool) if rows is None else np.asarray(rows).astype(bool)
+    grad = np.zeros_like(P, dtype=float)
+    if keep.any():
+        solved = wolfe(P[keep])
+        if solved.distance > ZERO_TOL * _scale(P[keep]):
+            grad[keep] = np.outer(np.asarray(solved.weights), np.asarray(solved.direction))
+    return (grad,) if rows is None else (grad, np.zeros(np.shape(rows)))
+
+
 hull_distance_observable = SolverObservable(
     "hull_distance",
     _hull_distance_float,
     _hull_distance_enclosure,
     doc="dist(0, conv{p_i : rows[i]}) (Wolfe's algorithm; exact minimum-norm point when certifying)",
+    gradient=_hull_distance_gradient,
 )
 
 

@@ -156,9 +156,13 @@ def _sides(half: sp.Expr | None, text_half: str) -> tuple[Condition, ...]:
             given=given,
         ),
         Condition(
-            "(iv) => (v): the rank-one W = u* v*^T (key bias: W = 0, b = v*) is feasible for the LP "
-            "with every margin >= "
-            + ("gamma_v" if half is None else f"{half} gamma_v")
+            (
+                "(iv) => (v): W = 0, b = v* (the unit direction attaining gamma_v) is feasible for "
+                "the LP with every margin >= gamma_v"
+                if half is None
+                else f"(iv) => (v): the rank-one W = u* v*^T (unit directions attaining {half}, "
+                f"gamma_v) is feasible for the LP with every margin >= {half} gamma_v"
+            )
             + ": the LP optimum is >= that",
             sp.GreaterThan(lp_margin, low),
             given=given,

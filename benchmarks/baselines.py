@@ -14,7 +14,7 @@ certifier) and the same time budget as the engine; each returns the seconds to i
   same penalised score the adversary descends, started around a sampled instance, one shape per
   round.
 
-Checks that are not relation checks (T1-F1's exact certificate, convex-program checks) have no
+Checks that are not relation checks (T4's convex-program checks) have no
 parameterisation: their only baseline is the check's own ``run`` with growing samples.
 """
 

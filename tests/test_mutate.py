@@ -53,6 +53,11 @@ def switch(X, W, V, s: int, eta=None) -> dict:
     return inst
 
 
+def tokens(X, s: int) -> dict:
+    """A token set and a sink (T1.b, T1.c, T1.f: no score matrix, the LP chooses ``W``)."""
+    return {"X": _a(X), "s": np.int64(s), "token_family": np.int64(0)}
+
+
 def uniform(n: int) -> dict:
     """``W = 0``: every margin is 0 and every row of attention is uniform."""
     return attention([[k] for k in range(n)], [[0]], 0)
@@ -95,8 +100,22 @@ _TWO_ROWS = row_stochastic([[0], [1]], [[F(3, 4), F(1, 4)], [F(1, 4), F(3, 4)]])
 # two one-hot rows and their average: delta(A) = 1, 1 - tau = 1, diam(AX) = 1 < diam(X) = 3
 _ONE_HOT = row_stochastic([[0], [1], [3]], [[1, 0, 0], [0, 1, 0], [F(1, 2), F(1, 2), 0]])
 
+# T1.b: x_s = 2 > x_j = 1 > 0 (d = 1): t* = gamma_u gamma_v = 1 exactly; antipodal tokens with a
+# vertex sink (0 in conv X); a sink in the middle of the others (gamma_u > 0, gamma_v = 0); two
+# orthogonal tokens: the LP reaches t* = 2 > gamma_u gamma_v = (1/sqrt 2) sqrt 2 = 1
+_T1_SINK = [tokens([[2], [1]], 0), tokens([[3], [1], [2]], 0)]
+_T1_ANTIPODAL = [tokens([[1], [-1]], 0), tokens([[1, 0], [-1, 0], [0, 1]], 2)]
+_T1_INTERIOR = [tokens([[1, 0], [1, 1], [1, -1]], 0)]
+_T1_ORTHOGONAL = [tokens([[1, 0], [0, 1]], 0)]
+
 # mutant id -> (witness family, the case that fails). Each line says why the mutant is false.
 KNOWN_FALSE = {
+    "T1.b~flip:c0": (_T1_SINK, 0),
+    "T1.b~drop:c0.g0": (_T1_ANTIPODAL, 0),
+    "T1.b~drop:c0.g1": (_T1_INTERIOR, 0),
+    "T1.b~margin:c1": (_T1_SINK[:1], 0),
+    "T1.b~flip:c1": (_T1_ORTHOGONAL, 0),
+    "T1.b~drop:c2.g0": (_T1_SINK, 0),
     # all margins equal (W = 0): the sink weight is exactly 1/(1 + (n-1) e^{-m}), no room
     "T1.a~const:c0.0": ([uniform(3), uniform(4), uniform(8)], 0),
     "T1.a~const:c0.1": ([uniform(2), uniform(3), uniform(5)], 0),
@@ -228,7 +247,8 @@ def test_mutants_of_the_theorems():
     t1e = {m.id for m in mutants_of(registry()["T1.e"])}
     assert {"T1.e~drop:h0", "T1.e~drop:h1", "T1.e~const:h0.0"} <= t1e
     assert mutants_of(registry()["T1-F2"]) == []  # a control is already false
-    assert mutants_of(registry()["T1.b"]) == []  # an LP equivalence has no SymPy relation
+    t1b = {m.id for m in mutants_of(registry()["T1.b"])}  # relations over solver observables
+    assert {"T1.b~flip:c0", "T1.b~drop:c0.g0", "T1.b~drop:c2.g0", "T1.b~flip:c1"} <= t1b
 
 
 def test_mutate_cli_reports_killed_and_survivors(tmp_path):

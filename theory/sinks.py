@@ -6,6 +6,19 @@ Observables (per case = per row ``i``, or per competitor ``j``):
 * ``log_odds`` ``log(A_is / (1 - A_is)) = -log sum_{j != s} e^{s_ij - s_is}`` (stable in floats);
 * ``rest``     ``1 - A_is = sum_{j != s} A_ij``;
 * ``eps``, ``n``; Gram quantities in the ``W`` inner product for T1.e.
+
+Solver-defined observables (per instance; :mod:`proofs_check.observables.solved`,
+:mod:`proofs_check.observables.sink_lp`):
+
+* ``gamma_u``  ``max(0, gamma_u(X))`` = ``dist(0, conv{x_i})``: positive iff all tokens lie in one
+  open half-space;
+* ``gamma_rest`` the same for the non-sink tokens ``{x_j : j != s}`` (T1.c);
+* ``gamma_v``  ``max(0, gamma_v(X, s))`` = ``dist(0, conv{x_s - x_j : j != s})``: positive iff
+  ``x_s`` is a vertex strictly separated from the other tokens;
+* ``lp_margin`` the optimum ``t*`` of the LP (iii): ``max t`` s.t. every constrained margin
+  ``x_i^T W (x_s - x_j) [+ b^T (x_s - x_j)] >= t``, ``|W_ab|, |b_a| <= 1``; ``t* > 0``
+  iff some ``W`` makes every margin positive;
+* ``lp_best``  ``max_s t*(X, s)``; ``min_sq_dist`` ``min_{i<j} ||x_i - x_j||^2`` (T1-F1).
 """
 
 from __future__ import annotations
@@ -26,6 +39,10 @@ ip_js = sp.Symbol("ip_js", real=True)  # <x_j, x_s>_W
 nj2 = sp.Symbol("nj2", nonnegative=True)  # ||x_j||_W^2
 ns2 = sp.Symbol("ns2", nonnegative=True)  # ||x_s||_W^2
 competitor = sp.Symbol("competitor", nonnegative=True)  # 1 when j != s
+gamma_rest = sp.Symbol("gamma_rest", real=True)  # dist(0, conv{x_j : j != s})
+lp_margin = sp.Symbol("lp_margin", real=True)  # the optimum t* of the sink LP (iii)
+lp_best = sp.Symbol("lp_best", real=True)  # max over s of t*
+min_sq_dist = sp.Symbol("min_sq_dist", real=True)  # min_{i<j} ||x_i - x_j||^2
 
 # Symbols used only inside derivations (positive by construction).
 _a, _b, _r = sp.symbols("a b r", positive=True)  # e^{s_is}, e^{s_ij}, the other terms
@@ -114,6 +131,54 @@ def _row_margin_sub(i: int, j: int) -> sp.Expr:
     return (_X.row(i) * _W * (x_sink - _X.row(j)).T)[0, 0]
 
 
+def _sides(half: sp.Expr | None, text_half: str) -> tuple[Condition, ...]:
+    """The relation conclusions of an equivalence (iii) <=> (iv), both directions, as sides.
+
+    ``half`` is the half-space margin (``None`` with a key bias: no half-space condition). Side 1,
+    (iv) => (iii) and (v): under (iv) the LP optimum is positive, and at least
+    ``gamma_u gamma_v`` because the rank-one ``W = u* v*^T`` of the unit directions
+    attaining the margins lies in the box ``|W_ab| <= 1`` and has every margin
+    ``(u*^T x_i)(v*^T (x_s - x_j)) >= gamma_u gamma_v`` (key bias: ``W = 0, b = v*``, margin
+    ``>= gamma_v``). Side 2, not (iv) => not (iii): the optimum is 0.
+    """
+    given = (sp.StrictGreaterThan(gamma_v, 0),)
+    low = gamma_v
+    failing = gamma_v
+    if half is not None:
+        given = (sp.StrictGreaterThan(half, 0), *given)
+        low = half * gamma_v
+        failing = sp.Min(half, gamma_v)
+    return (
+        Condition(
+            f"(iv) => (iii): if {text_half}x_s is a vertex (gamma_v > 0), the LP (iii) has a "
+            "positive optimum: some W has every margin > 0",
+            sp.StrictGreaterThan(lp_margin, 0),
+            given=given,
+        ),
+        Condition(
+            (
+                "(iv) => (v): W = 0, b = v* (the unit direction attaining gamma_v) is feasible for "
+                "the LP with every margin >= gamma_v"
+                if half is None
+                else f"(iv) => (v): the rank-one W = u* v*^T (unit directions attaining {half}, "
+                f"gamma_v) is feasible for the LP with every margin >= {half} gamma_v"
+            )
+            + ": the LP optimum is >= that",
+            sp.GreaterThan(lp_margin, low),
+            given=given,
+        ),
+        Condition(
+            "not (iv) => not (iii): if "
+            + ("" if half is None else f"{half} = 0 (0 in the hull) or ")
+            + "gamma_v = 0 (x_s in conv of the others), no W has every margin > 0: the LP optimum is 0",
+            sp.LessThan(lp_margin, 0),
+            given=(sp.LessThan(failing, 0),),
+        ),
+    )
+
+
+SIDE_NAMES = ("sink possible (iv => iii)", "sink possible (iv => v)", "no sink (not iv => not iii)")
+
 _u = sp.Matrix(sp.symbols("u1:3", real=True))
 _v = sp.Matrix(sp.symbols("v1:3", real=True))
 
@@ -132,6 +197,7 @@ SINK_GEOMETRY = Statement(
             "x_i^T W (x_s - x_j) > 0 for all i, j != s <=> (iv) 0 not in conv{x_i} and x_s not in conv{x_j : j != s} "
             "<=> (v) (iii) holds with W = u v^T for any u, v separating as in (iv)"
         ),
+        *_sides(gamma_u, "all tokens lie in an open half-space (gamma_u > 0) and "),
     ),
     derivation=(
         Identity(
@@ -178,6 +244,7 @@ SINK_GEOMETRY_CAUSAL = Statement(
             "some W has x_i^T W (x_1 - x_j) > 0 for all 2 <= j <= i  <=>  0 not in conv{x_j : j != 1} and "
             "x_1 not in conv{x_j : j != 1}"
         ),
+        *_sides(gamma_rest, "the non-sink tokens lie in an open half-space (gamma_rest > 0) and "),
     ),
     derivation=(
         Identity(
@@ -299,6 +366,7 @@ SINK_KEY_BIAS = Statement(
         Condition(
             "some (W, b) has x_i^T W (x_s - x_j) + b^T (x_s - x_j) > 0 for all i, j != s  <=>  x_s not in conv{x_j : j != s}"
         ),
+        *_sides(None, ""),
     ),
     derivation=(
         Identity(
@@ -320,8 +388,20 @@ CONTROL_EVERY_TOKEN_SET_HAS_SINK = Statement(
     title="every token set with distinct tokens admits a sink (false: antipodal tokens)",
     kind=Kind.CONTROL,
     claim="T1",
-    hypotheses=(Condition("the rows of X are pairwise distinct"),),
-    conclusions=(Condition("some s and some W make s an eps-sink for eps = 1/4"),),
+    hypotheses=(
+        Condition(
+            "the rows of X are pairwise distinct: min_{i<j} ||x_i - x_j||^2 > 0",
+            sp.StrictGreaterThan(min_sq_dist, 0),
+        ),
+    ),
+    conclusions=(
+        Condition(
+            "some s and some W make s an eps-sink for eps = 1/4; such a W has every margin > 0 "
+            "(A_is >= 3/4 > 1/4 >= A_ij in every row), so some s has a positive LP optimum (iii): "
+            "max_s t*(X, s) > 0",
+            sp.StrictGreaterThan(lp_best, 0),
+        ),
+    ),
     mirrors="T1.b",
 )
 

@@ -32,7 +32,15 @@ import sympy as sp
 
 from proofs_check import portable
 from proofs_check.backend import ARB, JAX, to_arb_array, to_fraction_array
-from proofs_check.certify import Certificate, certify_relations
+from proofs_check.certify import (
+    PRECISIONS,
+    Certificate,
+    certify_relations,
+    precision,
+    proven_false,
+    proven_true,
+    relation_gap,
+)
 from proofs_check.checks.relations import (
     evaluate_cases,
     relation_holds,
@@ -103,6 +111,14 @@ class RelationCheck:
     are counted (``Evidence.sides``, named by ``side_names`` or by the ``given`` relations); each
     side must reach ``min_per_side`` or the verdict is VACUOUS (a direction barely exercised
     proves nothing). ``side_breakdown(instance)`` further splits the counts (e.g. per target).
+
+    **Per-instance proofs.** With ``prove_instances``, every sampled instance meeting the
+    hypotheses is also re-evaluated exactly (:meth:`proves`: the instance as rationals, every
+    observable as a ball, solver-defined ones by their rigorous enclosures): the statement is
+    *proved on it* when every conclusion is proven in balls or one of its ``given`` is proven
+    false. The counts go to ``extra["exact_proofs"]`` (``proved``, ``instances``).
+    ``sample_divisor``: a check whose observables call a solver per instance draws
+    ``1/sample_divisor`` of the samples.
     """
 
     statement: Statement
@@ -121,6 +137,8 @@ class RelationCheck:
     min_per_side: int = 0
     side_names: tuple[str, ...] = ()
     side_breakdown: Callable[[Instance], str] | None = None
+    prove_instances: bool = False
+    sample_divisor: int = 1
     domain: Domain | None = None
 
     def __post_init__(self) -> None:
@@ -242,7 +260,8 @@ class RelationCheck:
             min_met=self.min_met,
             min_per_side=self.min_per_side,
         )
-        per_shape = max(1, math.ceil(samples / len(self.shapes)))
+        per_shape = max(1, math.ceil(samples / (self.sample_divisor * len(self.shapes))))
+        proved = 0
         families: Counter[str] = Counter()
         breakdown: Counter[str] = Counter()
         labels = self.side_labels()
@@ -271,6 +290,8 @@ class RelationCheck:
                 if met_inst[b]:
                     inst = _take(out["batch"], b)
                     families[self.family_label(inst)] += 1
+                    if self.prove_instances:
+                        proved += self.proves({key: inst[key] for key in drawn})
                     if self.side_breakdown is not None:
                         for k, lab in enumerate(labels):
                             if lab is not None and on_side[k, b]:
@@ -304,6 +325,8 @@ class RelationCheck:
                 }
                 for lab in side_counts
             }
+        if self.prove_instances:
+            ev.extra["exact_proofs"] = {"proved": proved, "instances": ev.met}
         if self.side_breakdown is not None:
             ev.extra["sides_by_kind"] = dict(sorted(breakdown.items()))
         self._escalate(ev, candidates)
@@ -315,27 +338,62 @@ class RelationCheck:
 
     # -- the rigorous phase -----------------------------------------------------------------------
 
-    def certify(self, instance: Instance, case: int) -> Certificate:
-        """Re-evaluate one case on the exact instance in ball arithmetic (see :mod:`certify`)."""
-        hyps, concls = sympy_relations_of(self.statement)
+    def _ball_environments(
+        self, instance: Instance
+    ) -> Callable[[], tuple[Callable[[int], dict[str, Any]], int]]:
+        """``compute()``, at the current precision: ``(case -> {name: ball}, number of cases)``."""
         exact = {k: to_fraction_array(v) if _is_float_array(v) else v for k, v in instance.items()}
 
-        def environment_at(bits: int) -> dict[str, Any]:
+        def compute() -> tuple[Callable[[int], dict[str, Any]], int]:
             arb_inst = {
                 k: to_arb_array(v) if _is_fraction_array(v) else _plain(v) for k, v in exact.items()
             }
             if self.prepare_exact is not None:
                 arb_inst.update(self.prepare_exact(exact))
             obs = self.observables(arb_inst, ARB)
-            env = {}
-            for k, v in {**arb_inst, **obs}.items():
-                arr = np.asarray(v, dtype=object)
-                env[k] = (
-                    arr[case]
-                    if arr.ndim >= 1 and k in obs
-                    else (arr[()] if arr.ndim == 0 else None)
-                )
-            return {k: v for k, v in env.items() if v is not None}
+            arrays = {k: np.asarray(v, dtype=object) for k, v in {**arb_inst, **obs}.items()}
+
+            def at(case: int) -> dict[str, Any]:
+                env = {}
+                for k, arr in arrays.items():
+                    env[k] = (
+                        arr[case]
+                        if arr.ndim >= 1 and k in obs
+                        else (arr[()] if arr.ndim == 0 else None)
+                    )
+                return {k: v for k, v in env.items() if v is not None}
+
+            cases = max((a.shape[0] for k, a in arrays.items() if k in obs and a.ndim), default=1)
+            return at, cases
+
+        return compute
+
+    def proves(self, instance: Instance, max_bits: int = PRECISIONS[2]) -> bool:
+        """Whether ball arithmetic proves the statement on every case of the exact ``instance``.
+
+        A case is proved when every hypothesis is proven and each conclusion is proven true, or
+        one of its own ``given`` is proven false (the case is not on that side). A solver that
+        gives up (raises) proves nothing.
+        """
+        hyps, concls = sympy_relations_of(self.statement)
+        compute = self._ball_environments(instance)
+        for bits in [b for b in PRECISIONS if b <= max_bits]:
+            with precision(bits):
+                try:
+                    at, cases = compute()
+                    if all(_case_proved(hyps, concls, at(k)) for k in range(cases)):
+                        return True
+                except Exception:
+                    return False
+        return False
+
+    def certify(self, instance: Instance, case: int) -> Certificate:
+        """Re-evaluate one case on the exact instance in ball arithmetic (see :mod:`certify`)."""
+        hyps, concls = sympy_relations_of(self.statement)
+        compute = self._ball_environments(instance)
+
+        def environment_at(bits: int) -> dict[str, Any]:
+            return compute()[0](case)
 
         conclusions = []
         for c, given in concls:
@@ -390,6 +448,27 @@ class RelationCheck:
                 if ev.statement.claim == "user"
                 else "FINDING: certified counterexample to a THEOREM of THEORY.md"
             )
+
+
+def _case_proved(
+    hyps: list[sp.Rel], concls: list[tuple[sp.Rel, tuple[sp.Rel, ...]]], env: Mapping[str, Any]
+) -> bool:
+    """Every hypothesis proven (a case where one is proven false is vacuous); every conclusion
+    proven, or one of its ``given`` proven false."""
+    gaps = [(h, relation_gap(h, env)) for h in hyps]
+    if any(proven_false(h, gap) for h, gap in gaps):
+        return True
+    if not all(proven_true(h, gap) for h, gap in gaps):
+        return False
+    for c, given in concls:
+        gaps = [(g, relation_gap(g, env)) for g in given]
+        if any(proven_false(g, gap) for g, gap in gaps):
+            continue
+        if not all(proven_true(g, gap) for g, gap in gaps) or not proven_true(
+            c, relation_gap(c, env)
+        ):
+            return False
+    return True
 
 
 @dataclass(frozen=True)

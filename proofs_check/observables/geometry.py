@@ -1,4 +1,4 @@
-r"""Convex-hull geometry: distance from 0 to a hull, the margins gamma_u and gamma_v, separation LPs.
+r"""Convex-hull geometry: distance from 0 to a hull and the margins gamma_u and gamma_v.
 
 The primitive is the minimum-norm point of a convex hull,
 
@@ -24,7 +24,6 @@ from fractions import Fraction
 
 import flint
 import numpy as np
-from scipy.optimize import linprog
 
 from proofs_check.perturb import perturb_host
 
@@ -176,78 +175,3 @@ def vertex_points(X: np.ndarray, s: int) -> np.ndarray:
 def vertex_margin(X: np.ndarray, s: int) -> HullDistance:
     r"""``gamma_v(X, s) = max_{||v||=1} min_{j!=s} v^T (x_s - x_j)`` when positive (else 0)."""
     return hull_distance(vertex_points(X, s))
-
-
-# ----------------------------------------------------------------------------------------------
-# Linear programs (scipy HiGHS) for the strict-separation conditions of T1.b / T1.c / T1.f.
-# ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LPMargin:
-    """Optimal ``t`` of ``max t s.t. constraints >= t``, box-bounded variables; ``> 0`` means strict."""
-
-    value: float
-    solution: np.ndarray
-    status: int
-
-
-def strict_separation_lp(P: np.ndarray) -> LPMargin:
-    r"""``max t`` s.t. ``u^T p_k >= t`` for all rows, ``||u||_inf <= 1``: ``t > 0`` iff ``0 not in conv P``."""
-    P = np.asarray(P, dtype=float)
-    k, dim = P.shape
-    c = np.zeros(dim + 1)
-    c[-1] = -1.0
-    A_ub = np.hstack([-P, np.ones((k, 1))])
-    b_ub = np.zeros(k)
-    bounds = [(-1.0, 1.0)] * dim + [(None, 1.0)]
-    res = linprog(c, A_ub=A_ub, b_ub=b_ub, bounds=bounds, method="highs")
-    if res.status != 0:
-        raise RuntimeError(f"HiGHS failed on the separation LP: {res.message}")
-    return LPMargin(
-        perturb_host(float(-res.fun)), perturb_host(np.asarray(res.x[:dim])), int(res.status)
-    )
-
-
-def bilinear_sink_lp(
-    X: np.ndarray, s: int, causal: bool = False, key_bias: bool = False
-) -> LPMargin:
-    r"""``max t`` s.t. ``x_i^T W (x_s - x_j) [+ b^T (x_s - x_j)] >= t`` for all rows ``i``, ``j != s``.
-
-    Variables ``W`` (``d x d``, entries in ``[-1, 1]``), optionally the key bias ``b``. With a causal
-    mask only ``j <= i`` compete in row ``i`` and the sink's own row is skipped (T1.c). ``t > 0`` iff
-    some ``W`` puts every competitor strictly below the sink (condition (iii) of T1.b).
-    """
-    X = np.asarray(X, dtype=float)
-    n, dim = X.shape
-    rows = []
-    for i in range(n):
-        if causal and i <= s:
-            continue
-        for j in range(n):
-            if j == s or (causal and j > i):
-                continue
-            diff = X[s] - X[j]
-            coeff = np.outer(X[i], diff).ravel()
-            if key_bias:
-                coeff = np.concatenate([coeff, diff])
-            rows.append(coeff)
-    nvar = dim * dim + (dim if key_bias else 0)
-    if not rows:
-        return LPMargin(1.0, np.zeros(nvar), 0)
-    G = np.asarray(rows)
-    c = np.zeros(nvar + 1)
-    c[-1] = -1.0
-    A_ub = np.hstack([-G, np.ones((G.shape[0], 1))])
-    res = linprog(
-        c,
-        A_ub=A_ub,
-        b_ub=np.zeros(G.shape[0]),
-        bounds=[(-1.0, 1.0)] * nvar + [(None, 1.0)],
-        method="highs",
-    )
-    if res.status != 0:
-        raise RuntimeError(f"HiGHS failed on the sink LP: {res.message}")
-    return LPMargin(
-        perturb_host(float(-res.fun)), perturb_host(np.asarray(res.x[:nvar])), int(res.status)
-    )

@@ -4,8 +4,9 @@ Each claim module (``sinks``, ``switch``, ...) lists :class:`TheoremProof` objec
 relation conclusion of a theorem, a :class:`~theory.kernel.Proof` whose last fact must be that
 conclusion (``goal=None``) or, for a proof carried out on an explicit symbolic instance, the
 declared instance relation ``goal`` (``proof.instance`` names the instance). Equivalences decided
-per instance by linear programs (T1.b, T1.c, T1.f) are :class:`ExactPerInstance`: each sampled
-instance is proved by exact rational certificates (:mod:`proofs_check.observables.sink_certificates`).
+per instance (T1.b, T1.c, T1.f) are :class:`ExactPerInstance`: each sampled instance is proved in
+ball arithmetic with exact enclosures of its solver-defined observables (the relation check's
+``prove_instances``: exact minimum-norm points, exact LP primal/dual and Farkas certificates).
 
 Statuses:
 

@@ -294,11 +294,12 @@ PROOFS = (
 )
 
 _EXACT_NOTE = (
-    "per instance: either a rational u, v with u^T x_i > 0 and v^T (x_s - x_j) > 0 exactly (exact "
-    "minimum-norm points), so W = u v^T has every margin (u^T x_i)(v^T(x_s - x_j)) > 0 exactly, and "
-    "scaling it by L_n(eps)/min margin makes s an eps-sink for every eps (T1.a); or rational convex "
-    "weights lambda with sum lambda_k p_k = 0 exactly (a Farkas certificate): every W has "
-    "sum_k lambda_k (margin) = 0, so no margin set is positive, and by T1.a no eps < 1/2 is reached"
+    "per instance, every relation of both sides proven in ball arithmetic on the exact (rational) "
+    "tokens: gamma_u, gamma_v by exact minimum-norm points (0 exactly when 0 is in the hull), the "
+    "LP optimum t* by a rounded primal W (lower bound) and an exact dual y (weak duality, upper "
+    "bound; a Farkas certificate sum_k y_k g_k = 0 when t* = 0, so no W has every margin > 0). "
+    "With t* > 0, W scaled by L_n(eps)/t* makes s an eps-sink for every eps (T1.a): (i), (ii); "
+    "(iii) fails => no eps < 1/2 is reached (T1.a)"
 )
 
 EXACT = (

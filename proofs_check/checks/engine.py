@@ -125,9 +125,14 @@ class RelationCheck:
     * ``prefer_small`` (for controls): first try to certify the smallest instance whose violation
       is clear (slack below ``-CLEAR``), with the most moderate numbers among those, so that the
       reported counterexample is easy to read; then the usual order (worst slack first).
-    * ``rounding_multiple``: with a per-instance ``rounding_scale`` field in the batch (the size of
-      float64 rounding in that instance's bound), a violation with ``-(lhs - rhs)`` at most this
-      multiple of it is counted as rounding-level and not escalated.
+    * ``rounding_multiple``: with a per-instance ``rounding_scale`` field in the batch, or an
+      observable of that name (the size of float64 rounding, or of a solver's tolerance, in that
+      instance's bound), a violation with ``-(lhs - rhs)`` at most this multiple of it is counted
+      as rounding-level and not escalated.
+
+    ``instances_per_shape(samples)`` (optional) gives the number of instances drawn at each shape
+    for a sample budget (default ``ceil(samples / len(shapes))`` at every shape): a check whose
+    observables cost a solve per instance draws fewer, and may weight its shapes.
 
     **Sides.** A conclusion with its own ``given`` relations is one side of an "iff" or one
     direction of an equivalence. The instances meeting the hypotheses and each side's ``given``
@@ -152,6 +157,7 @@ class RelationCheck:
     min_per_side: int = 0
     side_names: tuple[str, ...] = ()
     side_breakdown: Callable[[Instance], str] | None = None
+    instances_per_shape: Callable[[int], tuple[int, ...]] | None = None
 
     # -- the float64 phase ---------------------------------------------------------------------
 
@@ -234,7 +240,8 @@ class RelationCheck:
             slacks.append(jnp.where(mask, rel, jnp.inf))
             raws.append(jnp.where(mask, raw, 0.0))
             violated.append(mask & ~float_holds(c, raw, rel))
-        return {
+        extra = {"rounding_scale": env["rounding_scale"][:, 0]} if "rounding_scale" in obs else {}
+        return extra | {
             "met": met,
             "side": jnp.stack(sides),
             "side_slack": jnp.stack(slacks),
@@ -266,6 +273,11 @@ class RelationCheck:
             min_per_side=self.min_per_side,
         )
         per_shape = max(1, math.ceil(samples / len(self.shapes)))
+        sizes = (
+            self.instances_per_shape(samples)
+            if self.instances_per_shape is not None
+            else (per_shape,) * len(self.shapes)
+        )
         families: Counter[str] = Counter()
         breakdown: Counter[str] = Counter()
         labels = self.side_labels()
@@ -275,6 +287,7 @@ class RelationCheck:
         worst = math.inf
         rounding_level = 0
         for idx, (n, d) in enumerate(self.shapes):
+            per_shape = sizes[idx]
             batch = self.sample(rng_for(seed, st.id, idx), n, d, per_shape)
             drawn = tuple(batch)  # the instance itself; ``prepare`` adds solver outputs to it
             out = self.evaluate(batch)
@@ -297,7 +310,7 @@ class RelationCheck:
                         for k, lab in enumerate(labels):
                             if lab is not None and on_side[k, b]:
                                 breakdown[f"{self.side_breakdown(inst)}: {lab}"] += 1
-            scale = out["batch"].get("rounding_scale")
+            scale = out.get("rounding_scale", out["batch"].get("rounding_scale"))
             rounding_only: set[int] = set()
             for b, k in np.argwhere(case_violated):
                 if (

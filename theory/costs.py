@@ -17,6 +17,11 @@ Observables (one value per instance):
 * ``pair_dist_min_sq``         ``min_{i != j} ||x_i - x_j||^2``;
 * ``g``                        ``min_{i != j} (||x_i||^2 - x_i^T x_j)``;
 * ``rank_x``                   ``rank(X)`` (exact, over the rationals), the dimension of the row span;
+* ``sink_margin``              ``min(gamma_u, gamma_v)`` (causal mask: ``gamma_u`` of the tokens other
+                               than ``s``): ``> 0`` makes the sink program feasible (T1.b, T1.c);
+* ``diag_margin``              ``max t`` with ``x_i^T W (x_i - x_j) >= t`` for all ``i != j`` and
+                               ``|W_ab| <= 1`` (a linear program): ``> 0`` iff the diagonal program is
+                               feasible;
 * ``n``, ``d``, ``eps``.
 """
 
@@ -37,6 +42,19 @@ g = sp.Symbol("g", real=True)
 rank_x = sp.Symbol(
     "rank_x", nonnegative=True, integer=True
 )  # rank(X), the dimension of the row span
+sink_margin = sp.Symbol("sink_margin", real=True)  # > 0: the sink program is feasible
+diag_margin = sp.Symbol("diag_margin", real=True)  # > 0: the diagonal program is feasible
+SINK_FEASIBLE = Condition(
+    "the sink program is feasible: 0 not in conv X and x_s a vertex (T1.b); with a causal mask "
+    "and s first, the non-sink tokens share a half-space and x_s is a vertex (T1.c): "
+    "sink_margin > 0",
+    sp.StrictGreaterThan(sink_margin, 0),
+)
+DIAG_FEASIBLE = Condition(
+    "the diagonal program is feasible: some W has x_i^T W (x_i - x_j) > 0 for all i != j "
+    "(a linear program decides it): diag_margin > 0",
+    sp.StrictGreaterThan(diag_margin, 0),
+)
 
 L_1 = log_odds_single(eps)
 L_n = log_odds_all(n, eps)
@@ -147,10 +165,7 @@ SINK_COST_LOWER = Statement(
     kind=Kind.THEOREM,
     claim="T4",
     hypotheses=(
-        Condition(
-            "the sink program is feasible: 0 not in conv X and x_s a vertex (T1.b); with a causal mask "
-            "and s first, the non-sink tokens share a half-space (T1.c)"
-        ),
+        SINK_FEASIBLE,
         Condition(
             "min over the constrained pairs (i, j != s; causal: j <= i) of ||x_i|| ||x_s - x_j|| is > 0",
             sp.StrictGreaterThan(sink_pair_min, 0),
@@ -185,10 +200,7 @@ DIAG_COST_LOWER = Statement(
     kind=Kind.THEOREM,
     claim="T4",
     hypotheses=(
-        Condition(
-            "the diagonal program is feasible: some W has x_i^T W (x_i - x_j) > 0 for all i != j "
-            "(a linear program decides it)"
-        ),
+        DIAG_FEASIBLE,
         Condition(
             "the tokens are not all equal: sigma_max(X~)^2 > 0",
             sp.StrictGreaterThan(sigma_max_sq, 0),
@@ -298,9 +310,9 @@ SINK_CHEAPER = Statement(
         Condition("gamma_v > 0", sp.StrictGreaterThan(gamma_v, 0)),
         Condition("sigma_max(X~)^2 > 0", sp.StrictGreaterThan(sigma_max_sq, 0)),
         TOLERANCE_BELOW_HALF,
+        DIAG_FEASIBLE,
         Condition(
-            "the diagonal program is feasible (LP); both costs from converged conic solves, compared "
-            "within their duality-gap tolerances"
+            "both costs from converged conic solves, compared within their duality-gap tolerances"
         ),
     ),
     conclusions=(
@@ -351,8 +363,18 @@ CONTROL_SINK_ALWAYS_CHEAPER = Statement(
     title="c_sink <= c_diag for every token set (false: antipodal tokens admit no sink at all)",
     kind=Kind.CONTROL,
     claim="T4",
-    hypotheses=(Condition("X any token set with distinct rows; eps in (0, 1/2)"),),
-    conclusions=(Condition("for every s: c_sink(X, s, eps) <= c_diag(X, eps)"),),
+    hypotheses=(
+        Condition("the tokens are distinct", sp.StrictGreaterThan(pair_dist_min_sq, 0)),
+        TOLERANCE_BELOW_HALF,
+        DIAG_FEASIBLE,
+    ),
+    conclusions=(
+        Condition(
+            "for every s: c_sink(X, s, eps) <= c_diag(X, eps), written c_diag / c_sink >= 1 (both "
+            "costs are > 0; c_sink = +inf, no feasible W, gives the ratio 0)",
+            sp.GreaterThan(c_diag / c_sink, 1),
+        ),
+    ),
     mirrors="T4.e",
 )
 

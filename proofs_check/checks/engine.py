@@ -102,9 +102,14 @@ class RelationCheck:
     * ``prefer_small`` (for controls): first try to certify the smallest instance whose violation
       is clear (slack below ``-CLEAR``), with the most moderate numbers among those, so that the
       reported counterexample is easy to read; then the usual order (worst slack first).
-    * ``rounding_multiple``: with a per-instance ``rounding_scale`` field in the batch (the size of
-      float64 rounding in that instance's bound), a violation with ``-(lhs - rhs)`` at most this
-      multiple of it is counted as rounding-level and not escalated.
+    * ``rounding_multiple``: with a per-instance ``rounding_scale`` field in the batch, or an
+      observable of that name (the size of float64 rounding, or of a solver's tolerance, in that
+      instance's bound), a violation with ``-(lhs - rhs)`` at most this multiple of it is counted
+      as rounding-level and not escalated.
+
+    ``instances_per_shape(samples)`` (optional) gives the number of instances drawn at each shape
+    for a sample budget (default ``ceil(samples / len(shapes))`` at every shape): a check whose
+    observables cost a solve per instance draws fewer, and may weight its shapes.
 
     **Sides.** A conclusion with its own ``given`` relations is one side of an "iff" or one
     direction of an equivalence. The instances meeting the hypotheses and each side's ``given``
@@ -140,6 +145,7 @@ class RelationCheck:
     prove_instances: bool = False
     sample_divisor: int = 1
     domain: Domain | None = None
+    instances_per_shape: Callable[[int], tuple[int, ...]] | None = None
 
     def __post_init__(self) -> None:
         """Validated when built: every declared shape lies in the domain's sizes."""
@@ -228,7 +234,10 @@ class RelationCheck:
 
         def one(inst: Instance) -> dict[str, Any]:
             obs = perturbed_observables(self.observables, inst, JAX)
-            return evaluate_cases(self.statement, obs, inst, jnp)
+            out = evaluate_cases(self.statement, obs, inst, jnp)
+            if "rounding_scale" in obs:  # an observable: the size of rounding in this instance
+                out["rounding_scale"] = jnp.ravel(jnp.asarray(obs["rounding_scale"]))[0]
+            return out
 
         out = jax.vmap(one)(batch)
         out["side"] = jnp.moveaxis(out["side"], 0, 1)  # (conclusions, B, k)
@@ -262,6 +271,11 @@ class RelationCheck:
         )
         per_shape = max(1, math.ceil(samples / (self.sample_divisor * len(self.shapes))))
         proved = 0
+        sizes = (
+            self.instances_per_shape(samples)
+            if self.instances_per_shape is not None
+            else (per_shape,) * len(self.shapes)
+        )
         families: Counter[str] = Counter()
         breakdown: Counter[str] = Counter()
         labels = self.side_labels()
@@ -271,6 +285,7 @@ class RelationCheck:
         worst = math.inf
         rounding_level = 0
         for idx, (n, d) in enumerate(self.shapes):
+            per_shape = sizes[idx]
             with phase("sampling"):
                 batch = self.sample(rng_for(seed, st.id, idx), n, d, per_shape)
             drawn = tuple(batch)  # the instance itself; ``prepare`` adds solver outputs to it
@@ -296,7 +311,7 @@ class RelationCheck:
                         for k, lab in enumerate(labels):
                             if lab is not None and on_side[k, b]:
                                 breakdown[f"{self.side_breakdown(inst)}: {lab}"] += 1
-            scale = out["batch"].get("rounding_scale")
+            scale = out.get("rounding_scale", out["batch"].get("rounding_scale"))
             rounding_only: set[int] = set()
             for b, k in np.argwhere(case_violated):
                 if (

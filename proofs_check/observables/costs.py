@@ -89,6 +89,7 @@ class CostResult:
     note: str = ""
     repair: float = 1.0  # the scaling t >= 1 that made the solver's W feasible in float64
     raw_violation: float = math.nan  # max_violation of the solver's W before the repair
+    row_duals: np.ndarray | None = None  # the solver's multiplier of each row's constraint
 
     @property
     def infeasible(self) -> bool:
@@ -197,7 +198,9 @@ def _scale_for(X: np.ndarray, rows: list[RowConstraint], eps: float) -> float:
     return p / L if p > 0 and math.isfinite(p) else 1.0
 
 
-def _build(X: np.ndarray, rows: list[RowConstraint], eps: float) -> tuple[cp.Problem, cp.Variable]:
+def _build(
+    X: np.ndarray, rows: list[RowConstraint], eps: float
+) -> tuple[cp.Problem, cp.Variable, list[RowConstraint]]:
     """The program in cvxpy. Rows are grouped by their number of competitors ``k``: ``k = 1`` is the
     linear constraint ``x_i^T W (x_j - x_t) <= -L_1`` (no exponential cone: exact and well conditioned
     even when ``L_1`` is tiny), ``k >= 2`` a vectorised ``log_sum_exp`` per group."""
@@ -216,7 +219,22 @@ def _build(X: np.ndarray, rows: list[RowConstraint], eps: float) -> tuple[cp.Pro
         else:
             Z = cp.reshape(K @ w, (len(group), k), order="C")
             constraints.append(cp.log_sum_exp(Z, axis=1) <= bound)
-    return cp.Problem(cp.Minimize(cp.normNuc(W)), constraints), W
+    order = [rc for _, group in sorted(groups.items()) for rc in group]
+    return cp.Problem(cp.Minimize(cp.normNuc(W)), constraints), W, order
+
+
+def _row_duals(
+    problem: cp.Problem, order: list[RowConstraint], rows: list[RowConstraint]
+) -> np.ndarray | None:
+    """The constraints' dual values, one per row of ``rows`` (``None`` if the solver gave none)."""
+    values = [c.dual_value for c in problem.constraints]
+    if any(v is None for v in values):
+        return None
+    flat = np.concatenate([np.atleast_1d(np.asarray(v, dtype=float)).reshape(-1) for v in values])
+    if flat.shape[0] != len(order) or not np.all(np.isfinite(flat)):
+        return None
+    by_row = {(rc.row, rc.target): float(v) for rc, v in zip(order, flat, strict=True)}
+    return np.array([max(by_row[(rc.row, rc.target)], 0.0) for rc in rows])
 
 
 def _run_solver(
@@ -321,7 +339,7 @@ def solve_cost_program(X: np.ndarray, rows: list[RowConstraint], eps: float) -> 
     best: CostResult | None = None
     for solver, opts, factor in ATTEMPTS:
         rho2 = base_rho2 * factor
-        problem, W = _build(X @ basis / math.sqrt(rho2), rows, eps)
+        problem, W, order = _build(X @ basis / math.sqrt(rho2), rows, eps)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -345,6 +363,7 @@ def solve_cost_program(X: np.ndarray, rows: list[RowConstraint], eps: float) -> 
             continue
         W_full = basis @ perturb_host(np.asarray(W.value, dtype=float)) @ basis.T / rho2
         result = _result(X, rows, eps, W_full, primal / rho2, dual / rho2, status, solver)
+        result = replace(result, row_duals=_row_duals(problem, order, rows))
         if result.converged:
             return replace(result, note="; ".join(notes))
         notes.append(f"{solver}: {result.status}, relative gap {result.relative_gap:.2g}")
@@ -602,6 +621,110 @@ def certify_cost_upper_bound(
             sum(A[k, k] for k in range(A.shape[0])) + sum(B[k, k] for k in range(B.shape[0]))
         ) / 2
         return ProvenCostBound(W_exact, A, B, Fraction(upper), bits, worst, boost, level)
+    return None
+
+
+DUAL_BITS = 30  # the rational weights of a lower bound: the float ones on a 2^-30 grid
+
+
+def _grid_fraction(x: float, bits: int = DUAL_BITS) -> Fraction:
+    return Fraction(round(float(x) * 2**bits), 2**bits)
+
+
+def _distribution(z: np.ndarray) -> list[Fraction]:
+    """``softmax(z)`` as exact rationals summing to 1 (rounded on a grid, renormalised)."""
+    p = np.exp(z - np.max(z))
+    p = p / p.sum()
+    q = [max(_grid_fraction(v), Fraction(0)) for v in p]
+    total = sum(q, Fraction(0))
+    if total == 0:
+        q, total = [Fraction(1)] + [Fraction(0)] * (len(q) - 1), Fraction(1)
+    return [v / total for v in q]
+
+
+def _entropy(pi: list[Fraction]) -> flint.arb:
+    total = flint.arb(0)
+    for v in pi:
+        if v > 0:
+            b = flint.arb(flint.fmpq(v.numerator, v.denominator))
+            total -= b * b.log()
+    return total
+
+
+def certify_cost_lower_bound(
+    X: np.ndarray,
+    W: np.ndarray,
+    duals: np.ndarray,
+    rows: list[RowConstraint],
+    eps: float | Fraction,
+) -> flint.arb | None:
+    r"""A proven lower bound on the program's optimum from the solver's ``W`` and row multipliers.
+
+    For any distribution ``pi`` over row ``i``'s competitors, Gibbs' inequality
+    ``logsumexp_j z_j >= sum_j pi_j z_j + H(pi)`` and the constraint ``logsumexp_j z_j <= -L_1(eps)``
+    (``z_j = x_i^T W (x_j - x_t)``) give, for *every* feasible ``W``, the linear inequality
+    ``<W, a_i> >= L_1 + H(pi_i)`` with ``a_i = x_i (x_t - xbar_i)^T``, ``xbar_i = sum_j pi_ij x_j``.
+    With weights ``mu_i >= 0``, ``M = sum_i mu_i a_i`` and ``<W, M> <= ||W||_* ||M||_2``:
+
+        ``||W||_* >= sum_i mu_i (L_1 + H(pi_i)) / ||M||_2``.
+
+    ``pi_i`` is the softmax of the solver's exponents (the tangent at the optimum) and ``mu`` the
+    solver's multipliers, both made exact rationals (any choice is valid; these make the bound
+    nearly tight); ``||M||_2^2 <= hi`` with ``hi`` a proven upper bound on ``lambda_max(M^T M)``
+    (:func:`eigenvalue_enclosure`); ``L_1`` and ``H`` are ``arb`` balls. Returns the ball of the
+    bound (its lower end is what is proven), or ``None`` when it is not positive.
+    """
+    X_exact = _fractions(X)
+    eps_exact = eps if isinstance(eps, Fraction) else Fraction(float(eps))
+    if not 0 < eps_exact < Fraction(1, 2) or duals is None or len(duals) != len(rows):
+        return None
+    top = float(np.max(duals)) if len(duals) else 0.0
+    if not math.isfinite(top) or top <= 0:
+        return None
+    Xf = np.vectorize(float, otypes=[float])(X_exact)
+    d = Xf.shape[1]
+    M = np.full((d, d), Fraction(0), dtype=object)
+    weights: list[tuple[Fraction, list[Fraction]]] = []
+    for rc, mu in zip(rows, duals, strict=True):
+        mu_q = _grid_fraction(mu / top)
+        if mu_q <= 0:
+            continue
+        comp = list(rc.competitors)
+        z = Xf[rc.row] @ W @ (Xf[comp] - Xf[rc.target]).T
+        pi = _distribution(np.asarray(z, dtype=float))
+        xbar = [
+            sum((p * X_exact[j, c] for p, j in zip(pi, comp, strict=True)), Fraction(0))
+            for c in range(d)
+        ]
+        left = X_exact[rc.row]
+        right = [X_exact[rc.target, c] - xbar[c] for c in range(d)]
+        for a in range(d):
+            if left[a] != 0:
+                for b in range(d):
+                    M[a, b] += mu_q * left[a] * right[b]
+        weights.append((mu_q, pi))
+    if not weights:
+        return None
+    gram = _fraction_matmul(M.T, M)
+    if all(v == 0 for v in gram.reshape(-1)):
+        return None
+    enclosure = eigenvalue_enclosure(gram, "max")
+    if enclosure is None or enclosure.hi <= 0:
+        return None
+    for bits in PRECISIONS[:3]:
+        with precision(bits):
+            odds = (1 - eps_exact) / eps_exact
+            L1 = flint.arb(flint.fmpq(odds.numerator, odds.denominator)).log()
+            numerator = flint.arb(0)
+            for mu_q, pi in weights:
+                numerator += flint.arb(flint.fmpq(mu_q.numerator, mu_q.denominator)) * (
+                    L1 + _entropy(pi)
+                )
+            hi = enclosure.hi
+            norm = flint.arb(flint.fmpq(hi.numerator, hi.denominator)).sqrt()
+            bound = numerator / norm
+            if bool(bound > 0):
+                return flint.arb(bound.lower())
     return None
 
 

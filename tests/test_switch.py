@@ -31,9 +31,6 @@ TEST_SHAPES = (
 
 def _light(check):
     """The shipped check on fewer shapes (each shape costs a compilation); F1 keeps its even n."""
-    if isinstance(check, C.ConclusionReport):
-        inner = dataclasses.replace(check.check, shapes=TEST_SHAPES)
-        return dataclasses.replace(check, check=inner, shapes=((3, 2), (16, 4)))
     if check.shapes == C.EVEN_SHAPES:
         return dataclasses.replace(check, shapes=((2, 1), (4, 3), (8, 8), (16, 4)))
     return dataclasses.replace(check, shapes=TEST_SHAPES)
@@ -89,18 +86,22 @@ def test_zero_output_control_proves_y_is_exactly_zero(t2_evidence: dict) -> None
 
 def test_bounds_attained_on_equal_values(t2_evidence: dict) -> None:
     for sid in ("T2.b", "T2.c", "T2.d"):
-        rows = t2_evidence[sid].extra["conclusions"]
-        attained = [r for r in rows if "attained_max_abs_slack" in r]
+        reported = t2_evidence[sid].extra["reported"]
+        attained = [k for k in reported if k.endswith("max |slack| where attained")]
         assert attained, sid
-        for r in attained:
-            assert r["attained_cases"] > 0
-            assert r["attained_max_abs_slack"] < 1e-14, (sid, r)
+        for name in attained:
+            cases = reported[name.replace("max |slack|", "cases")]
+            assert len(cases) == 1 and next(iter(cases.values())) > 0, (sid, name, cases)
+            assert next(iter(reported[name].values())) < 1e-14, (sid, name, reported[name])
 
 
 def test_every_conclusion_is_exercised(t2_evidence: dict) -> None:
     for sid in ("T2.b", "T2.c", "T2.d"):
-        for r in t2_evidence[sid].extra["conclusions"]:
-            assert r["sample_cases_met"] > 20, (sid, r)
+        reported = t2_evidence[sid].extra["reported"]
+        cases = [k for k in reported if k.endswith(" cases")]
+        assert len(cases) == len(C.sympy_relations_of(t2_evidence[sid].statement)[1])
+        for name in cases:
+            assert reported[name] > 20, (sid, name, reported[name])
 
 
 # -- symbolic steps ------------------------------------------------------------------------------
@@ -309,38 +310,43 @@ def _refuted(check) -> None:
     assert ev.counterexample.certificate.certified
 
 
+# where T2.b and T2.c are attained: v_s = 0 and all other values equal (outside the zero set Z)
+_EQUAL_VALUES = C.SwitchSampler(value_families=(C._EQUAL,))
+_EQUAL_OUTSIDE_Z = C.SwitchSampler(value_families=(C._EQUAL,), zero_set=True)
+
+
 def test_lower_bound_off_by_one_millionth_is_refuted() -> None:
-    check = C.checks()[1].check  # T2.b, delta from the exact min-norm point when certifying
+    check = C.checks()[1]  # T2.b, delta from the exact min-norm point when certifying
     bigger = sp.Rational(1_000_001, 1_000_000)
     _refuted(
         dataclasses.replace(
             _mutated(check, sp.GreaterThan(T2.resid_norm, bigger * T2.rest * T2.delta)),
-            sample=C._T2B_ATTAINED,
+            sample=_EQUAL_VALUES,
         )
     )
 
 
 def test_upper_bound_off_by_one_millionth_is_refuted() -> None:
-    check = C.checks()[1].check
+    check = C.checks()[1]
     smaller = sp.Rational(999_999, 1_000_000)
     _refuted(
         dataclasses.replace(
             _mutated(check, sp.LessThan(T2.resid_norm, smaller * T2.rest * R)),
-            sample=C._T2B_ATTAINED,
+            sample=_EQUAL_VALUES,
         )
     )
 
 
 def test_zero_set_lower_bound_strengthened_is_refuted() -> None:
-    check = C.checks()[2].check
+    check = C.checks()[2]
     rel = sp.GreaterThan(T2.out_norm, sp.Rational(11, 10) * T2.rest_zero * T2.delta_zero)
-    _refuted(dataclasses.replace(_mutated(check, rel), sample=C._T2C_ATTAINED))
+    _refuted(dataclasses.replace(_mutated(check, rel), sample=_EQUAL_OUTSIDE_Z))
 
 
 def test_margin_cap_strengthened_is_refuted() -> None:
-    check = C.checks()[3].check
+    check = C.checks()[3]
     rel = sp.LessThan(T2.out_norm, sp.Rational(9, 10) * T2.output_bound_from_margin())
-    _refuted(dataclasses.replace(_mutated(check, rel), sample=C._T2D_ATTAINED))
+    _refuted(dataclasses.replace(_mutated(check, rel), sample=C._T2D_SAMPLER.other))
 
 
 def test_decomposition_without_rest_factor_is_refuted() -> None:
@@ -354,6 +360,6 @@ def test_rounding_floor_is_small() -> None:
 
 def test_every_check_keeps_its_rounding_floor_through_replace() -> None:
     for check in C.checks():
-        rc = check.check if isinstance(check, C.ConclusionReport) else check
+        rc = check
         assert rc.rounding_floor == C.ROUNDING_FLOOR
         assert dataclasses.replace(rc, shapes=SMALL_SHAPES).rounding_floor == C.ROUNDING_FLOOR

@@ -18,6 +18,7 @@ flipped for ``<=``; ``-|lhs - rhs| / (|lhs| + |rhs|)`` for an equation): ``>= 0`
 from __future__ import annotations
 
 import math
+import operator
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from proofs_check.certify import (
     relation_gap,
 )
 from proofs_check.checks.relations import (
+    case_environment,
     evaluate_cases,
     relation_holds,
     relation_slack,
@@ -81,6 +83,82 @@ def float_slack(rel: sp.Rel, env: Mapping[str, Any]) -> tuple[jax.Array, jax.Arr
 
 
 float_holds = relation_holds  # the float64 reading of a relation (one evaluator: ``relations``)
+
+
+SLACK = "slack:"  # ``Reported.value`` ``"slack:K"``: conclusion ``K``'s scale-free slack
+VIOLATED = (
+    "violated"  # ``Reported.value``: 1 on a float64 violation beyond rounding_multiple, else 0
+)
+_REDUCE = {"min": min, "max": max, "max_abs": max, "cases": operator.add, "instances": operator.add}
+_EMPTY: dict[str, Any] = {"min": None, "max": None, "max_abs": None, "cases": 0, "instances": 0}
+
+
+@dataclass(frozen=True)
+class Reported:
+    r"""One summary a :class:`RelationCheck` reports (never judges), under ``name``.
+
+    ``value``: an observable, ``"slack:K"`` (conclusion ``K``'s scale-free slack, on the cases
+    meeting the hypotheses and its own ``given``) or ``"violated"``. Over the cases meeting the
+    hypotheses (and, if ``where`` names an observable, where it is ``> 0``), ``reduce`` is
+    ``"min"``, ``"max"``, ``"max_abs"`` (``None`` without a case), ``"cases"`` (how many) or
+    ``"instances"`` (how many instances have a case with ``value > 0``). ``group(instance)`` splits
+    the summary by a label (``None``: the instance is left out). ``machine``: the value depends on
+    float64 rounding, so it is reported under ``Evidence.machine``.
+    """
+
+    name: str
+    value: str
+    reduce: str = "max"
+    where: str | None = None
+    group: Callable[[Instance], str | None] | None = None
+    machine: bool = False
+
+    def __post_init__(self) -> None:
+        if self.reduce not in _REDUCE:
+            raise ValueError(f"Reported {self.name!r}: reduce must be one of {sorted(_REDUCE)}")
+
+
+def _reported_observables(reported: tuple[Reported, ...]) -> list[str]:
+    names = {v for r in reported for v in (r.value, r.where) if v is not None}
+    return sorted(v for v in names if not v.startswith(SLACK) and v != VIOLATED)
+
+
+def _per_instance(r: Reported, out: Mapping[str, Any], escalated: np.ndarray, b: int) -> Any:
+    """``r.reduce`` of ``r.value`` over instance ``b``'s cases (``None``: no case to reduce)."""
+    if not _available(r, out):
+        return None
+    mask = np.asarray(out["met"][b])
+    if r.value.startswith(SLACK):
+        values = np.asarray(out["side_slack"][int(r.value[len(SLACK) :])][b])
+        mask = np.isfinite(values)
+    elif r.value == VIOLATED:
+        values = escalated[b].astype(float)
+    else:
+        values = np.broadcast_to(np.asarray(out["reported"][r.value][b], dtype=float), mask.shape)
+    if r.where is not None:
+        mask = mask & (np.asarray(out["reported"][r.where][b]) > 0)
+    if r.reduce == "cases":
+        return int(mask.sum())
+    if r.reduce == "instances":
+        return int(np.any(mask & (values > 0)))
+    if not mask.any():
+        return None
+    values = np.abs(values) if r.reduce == "max_abs" else values
+    return float(np.min(values[mask]) if r.reduce == "min" else np.max(values[mask]))
+
+
+def _available(r: Reported, out: Mapping[str, Any]) -> bool:
+    """Whether the statement has what ``r`` summarises (a mutant may lack a conclusion)."""
+    if r.value.startswith(SLACK) and int(r.value[len(SLACK) :]) >= len(out["side_slack"]):
+        return False
+    return all(v in out["reported"] for v in _reported_observables((r,)))
+
+
+def _accumulate(r: Reported, acc: dict[Any, Any], inst: Instance, value: Any) -> None:
+    key = None if r.group is None else r.group(inst)
+    if (r.group is not None and key is None) or value is None:
+        return
+    acc[key] = value if acc.get(key) is None else _REDUCE[r.reduce](acc[key], value)
 
 
 @dataclass(frozen=True)
@@ -124,6 +202,12 @@ class RelationCheck:
     false. The counts go to ``extra["exact_proofs"]`` (``proved``, ``instances``).
     ``sample_divisor``: a check whose observables call a solver per instance draws
     ``1/sample_divisor`` of the samples.
+
+    **Reported summaries.** ``reported`` (:class:`Reported`) names per-case values the run
+    summarises besides judging: an observable, a conclusion's slack or the escalated violations,
+    reduced over the cases and grouped (per family, per kind, ...), in ``extra["reported"]`` (or
+    ``machine["reported"]``). They never change a verdict; for an EXPLORE item (REPORTED) they are
+    the findings. ``describe(evidence)`` writes the check's note (``Evidence.detail``) from them.
     """
 
     statement: Statement
@@ -146,6 +230,8 @@ class RelationCheck:
     sample_divisor: int = 1
     domain: Domain | None = None
     instances_per_shape: Callable[[int], tuple[int, ...]] | None = None
+    reported: tuple[Reported, ...] = ()
+    describe: Callable[[Evidence], str] | None = None
 
     def __post_init__(self) -> None:
         """Validated when built: every declared shape lies in the domain's sizes."""
@@ -237,6 +323,10 @@ class RelationCheck:
             out = evaluate_cases(self.statement, obs, inst, jnp)
             if "rounding_scale" in obs:  # an observable: the size of rounding in this instance
                 out["rounding_scale"] = jnp.ravel(jnp.asarray(obs["rounding_scale"]))[0]
+            env = case_environment(obs, inst, jnp)
+            out["reported"] = {
+                k: env[k] for k in _reported_observables(self.reported) if k in env
+            }
             return out
 
         out = jax.vmap(one)(batch)
@@ -284,6 +374,7 @@ class RelationCheck:
         candidates: list[Candidate] = []
         worst = math.inf
         rounding_level = 0
+        summaries: list[dict[str, Any]] = [{} for _ in self.reported]
         for idx, (n, d) in enumerate(self.shapes):
             per_shape = sizes[idx]
             with phase("sampling"):
@@ -313,6 +404,7 @@ class RelationCheck:
                                 breakdown[f"{self.side_breakdown(inst)}: {lab}"] += 1
             scale = out.get("rounding_scale", out["batch"].get("rounding_scale"))
             rounding_only: set[int] = set()
+            escalated = np.zeros(np.shape(case_violated), dtype=bool)
             for b, k in np.argwhere(case_violated):
                 if (
                     self.rounding_multiple > 0
@@ -324,10 +416,15 @@ class RelationCheck:
                 # a counterexample holds only what was drawn: solver outputs (float, machine-
                 # dependent) are recomputed exactly by ``prepare_exact`` when it is certified
                 inst = _take({key: out["batch"][key] for key in drawn}, int(b))
+                escalated[b, k] = True
                 candidates.append(
                     (float(case_slack[b, k]), inst, int(k), self.family_label(inst), (n, d))
                 )
             rounding_level += len(rounding_only)
+            for b in np.flatnonzero(met_inst) if self.reported else ():
+                inst = _take(out["batch"], int(b))
+                for r, acc in zip(self.reported, summaries, strict=True):
+                    _accumulate(r, acc, inst, _per_instance(r, out, escalated, int(b)))
         ev.worst_slack = worst if math.isfinite(worst) else None
         ev.families = sorted(families)
         ev.extra["family_counts"] = dict(sorted(families.items()))
@@ -349,6 +446,17 @@ class RelationCheck:
             ev.machine[ROUNDING_LEVEL_VIOLATIONS] = (
                 ev.machine.get(ROUNDING_LEVEL_VIOLATIONS, 0) + rounding_level
             )
+        for r, acc in zip(self.reported, summaries, strict=True):
+            if not _available(r, out):  # e.g. a mutant without that conclusion: nothing to report
+                continue
+            where = ev.machine if r.machine else ev.extra
+            where.setdefault("reported", {})[r.name] = (
+                dict(sorted(acc.items()))
+                if r.group is not None
+                else acc.get(None, _EMPTY[r.reduce])
+            )
+        if self.describe is not None:
+            ev.detail = "; ".join(t for t in (ev.detail, self.describe(ev)) if t)
         return ev
 
     # -- the rigorous phase -----------------------------------------------------------------------

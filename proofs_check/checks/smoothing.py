@@ -3,12 +3,14 @@ r"""Compiled checks for T3 (dense vs sparse smoothing), its controls, and the ex
 * T3.a, T3.d and the controls T3-F1, T3-F2 are relation checks: sampled instances ``(X, A, B, V)``
   and probe points ``alpha`` of the box, observables from :mod:`proofs_check.observables.smoothing`
   (one code path for float64 and ball arithmetic), the statements' SymPy relations.
-* T3.b and T3.c are "iff" statements. :class:`TwoSidedCheck` checks both directions on every
-  instance and counts each: when the condition holds, ``f(alpha) >= f(0)`` at every probe (vertices
-  and interior points of the box); when it fails, the explicit witness ``t* e_i`` (``t* 1`` for T3.c)
-  must decrease ``f``. A direction met by too few instances makes the verdict VACUOUS.
-* E3 (:class:`TemperatureExploration`) searches for a temperature at which ``mu(X + A_beta V)``
-  decreases, randomly and by gradient ascent (``jax.grad``); what it finds is REPORTED.
+* T3.b and T3.c are "iff" statements, each direction a conclusion with its own ``given`` (one
+  side, counted by the engine): when the condition holds, ``f(alpha) >= f(0)`` at every probe
+  (vertices and interior points of the box); when it fails, the explicit witness ``t* e_i``
+  (``t* 1`` for T3.c) must decrease ``f``. A side met by fewer than ``min_per_side`` instances makes
+  the verdict VACUOUS; a violation within ``ROUNDING`` times the instance's ``rounding_scale`` is
+  not escalated (``rounding_multiple``).
+* E3 (:func:`temperature_check`) is a relation check too, on a grid of temperatures: the engine's
+  phases find and certify a decrease of ``mu(X + A_beta V)``; what it finds is REPORTED.
 
 Certification reads the instance as exact rationals; ``A`` and ``B`` are then renormalised so that
 every row sums to exactly 1 (the float rows sum to 1 only up to rounding), so a certified
@@ -18,41 +20,22 @@ counterexample is about genuinely row-stochastic matrices.
 from __future__ import annotations
 
 import dataclasses
-import math
-import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import partial
 from typing import Any
 
-import jax
-import jax.numpy as jnp
 import numpy as np
-import optax
 
 from proofs_check import portable
-from proofs_check.backend import ARB, JAX, to_arb_array, to_fraction_array
-from proofs_check.certify import Certificate, certify_relations
-from proofs_check.checks.engine import (
-    ROUNDING_LEVEL_VIOLATIONS,
-    Candidate,
-    Instance,
-    RelationCheck,
-    _per_case,
-    _take,
-    _WithOps,
-    float_holds,
-    float_slack,
-    sympy_relations_of,
-)
-from proofs_check.evidence import Counterexample, Evidence
+from proofs_check.backend import to_arb_array
+from proofs_check.certify import Certificate
+from proofs_check.checks.engine import VIOLATED, Instance, RelationCheck, Reported
+from proofs_check.evidence import Evidence
 from proofs_check.instances import (
     TOKEN_FAMILIES,
     WEIGHT_FAMILIES,
     choose,
-    rng_for,
     sample_score_matrices,
     sample_tokens,
     sample_values,
@@ -76,10 +59,8 @@ from proofs_check.observables.smoothing import (
     uniform_margin,
     uniform_witness,
 )
-from proofs_check.perturb import perturb_host
-from proofs_check.stable import MACHINE_KEY, stable_text, tied
+from proofs_check.stable import MACHINE_KEY, stable_text
 from theory import smoothing as T3
-from theory.core import verify_steps
 
 SHAPES = ((2, 1), (3, 2), (4, 3), (8, 8), (32, 16), (64, 64))
 
@@ -532,105 +513,56 @@ class SmoothingRelationCheck(RoundingAwareRelationCheck):
         return dataclasses.replace(cert, note=note)
 
 
-@dataclass(frozen=True)
-class TwoSidedCheck(SmoothingRelationCheck):
-    """An "iff" checked both ways: each conclusion's ``given`` is one side of the condition.
+def smoothing_check(
+    statement: Any, sampler: SmoothingSampler, observables: Any, **options: Any
+) -> SmoothingRelationCheck:
+    """A check of T3's instances ``(X, A, B, V)`` at :data:`SHAPES`, labelled by family."""
+    return SmoothingRelationCheck(
+        statement, sampler, observables, SHAPES, smoothing_family, **options
+    )
 
-    Every instance meets exactly one side; each side must be met by ``min_per_side`` instances or
-    the verdict is VACUOUS. A float64 violation whose size is below ``ROUNDING`` times the instance's
-    ``rounding_scale`` (a margin within rounding of 0, a decrease below float resolution) is
-    within rounding: counted in ``machine["rounding_level_violations"]`` (per instance, with those
-    the relative ``rounding_floor`` leaves out) and not escalated; every larger one is escalated to
-    ball arithmetic exactly like :class:`RelationCheck` does (the conclusion's ``given`` is then a
-    hypothesis to prove).
+
+MIN_PER_SIDE = 30  # instances each direction of an "iff" must have, or the verdict is VACUOUS
+
+
+def two_sided(
+    statement: Any,
+    sampler: SmoothingSampler,
+    observables: Callable[[Instance, Any], dict[str, Any]],
+    witness: Callable[[Instance], dict[str, Any]],
+    side_names: tuple[str, str],
+    **options: Any,
+) -> SmoothingRelationCheck:
+    """An "iff" of T3 checked both ways: each conclusion's ``given`` is one side of the condition.
+
+    Every instance meets exactly one side; each side must be met by :data:`MIN_PER_SIDE` instances
+    (per target, ``extra["sides_by_kind"]``) or the verdict is VACUOUS. ``witness`` adds the "only
+    if" direction's witness and the instance's ``rounding_scale``: a float64 violation below
+    ``ROUNDING`` times it (a margin within rounding of 0, a decrease below float resolution) is
+    counted in ``machine["rounding_level_violations"]`` and not escalated; every larger one is
+    escalated (the conclusion's ``given`` is then a hypothesis to prove).
     """
-
-    min_per_side: int = 30
-    side_names: tuple[str, ...] = ("condition holds", "condition fails")
-    side_breakdown: Callable[[Instance], str] | None = None  # e.g. the target: sides per target
-
-    def _evaluate_traced(self, batch: Instance) -> dict[str, Any]:
-        """The engine's evaluation plus, per conclusion, where its ``given`` (its side) holds."""
-        out = super()._evaluate_traced(batch)
-        obs = jax.vmap(_WithOps(self.observables))(batch)
-        shape = out["met"].shape
-        env = {k: jnp.broadcast_to(_per_case(jnp.asarray(v)), shape) for k, v in obs.items()}
-        _, concls = sympy_relations_of(self.statement)
-        sides, slacks = [], []
-        for c, given in concls:
-            mask = out["met"]
-            for g in given:
-                graw, grel = float_slack(g, env)
-                mask = mask & float_holds(g, graw, grel) & jnp.isfinite(graw)
-            _, rel = float_slack(c, env)
-            sides.append(mask)
-            slacks.append(jnp.where(mask, rel, jnp.inf))
-        return {**out, "side": jnp.stack(sides), "side_slack": jnp.stack(slacks)}
-
-    def run(self, seed: int, samples: int) -> Evidence:
-        st = self.statement
-        ev = Evidence(st, symbolic=verify_steps(st.derivation), min_met=self.min_met)
-        per_shape = max(1, math.ceil(samples / len(self.shapes)))
-        side_counts = np.zeros(len(self.side_names), dtype=int)
-        side_worst = np.full(len(self.side_names), np.inf)
-        families: Counter[str] = Counter()
-        candidates: list[Candidate] = []
-        rounding_level = 0
-        breakdown: Counter[str] = Counter()
-        for idx, (n, d) in enumerate(self.shapes):
-            batch = self.sample(rng_for(seed, st.id, idx), n, d, per_shape)
-            out = self.evaluate(batch)
-            on_side = np.any(out["side"], axis=2)  # (sides, B)
-            side_counts += on_side.sum(axis=1)
-            side_worst = np.minimum(side_worst, np.min(out["side_slack"], axis=(1, 2)))
-            met_inst = np.any(on_side, axis=0)
-            ev.tried += per_shape
-            ev.met += int(met_inst.sum())
-            for b in np.flatnonzero(met_inst):
-                inst = _take(out["batch"], int(b))
-                families[self.family_label(inst)] += 1
-                if self.side_breakdown is not None:
-                    side = self.side_names[int(np.argmax(on_side[:, b]))]
-                    breakdown[f"{self.side_breakdown(inst)}: {side}"] += 1
-            scale = out["batch"].get("rounding_scale", np.zeros(per_shape))
-            rounding_only: set[int] = set()
-            for b, k in np.argwhere(out["case_violated"]):
-                if -float(out["raw_min"][b, k]) <= ROUNDING * float(scale[b]):
-                    rounding_only.add(int(b))
-                    continue
-                inst = _take(out["batch"], int(b))
-                slack = float(out["case_slack"][b, k])
-                candidates.append((slack, inst, int(k), self.family_label(inst), (n, d)))
-            rounding_level += len(rounding_only)
-        finite = side_worst[np.isfinite(side_worst)]
-        ev.worst_slack = float(finite.min()) if finite.size else None
-        ev.families = sorted(families)
-        ev.extra["family_counts"] = dict(sorted(families.items()))
-        ev.extra["sides"] = {
-            name: {"instances": int(count), "worst_slack": _finite_or_none(worst)}
-            for name, count, worst in zip(self.side_names, side_counts, side_worst, strict=True)
-        }
-        if self.side_breakdown is not None:
-            ev.extra["sides_by_kind"] = dict(sorted(breakdown.items()))
-        self._escalate(ev, candidates)
-        rounding_level += ev.machine.get(ROUNDING_LEVEL_VIOLATIONS, 0)
-        ev.machine[ROUNDING_LEVEL_VIOLATIONS] = rounding_level
-        ev.detail = ", ".join(
-            f"{name}: {int(c)} instances"
-            for name, c in zip(self.side_names, side_counts, strict=True)
-        )
-        ev.detail += (
-            f"; float64 violations within rounding ({ROUNDING:g} x the instance's scale) are not "
-            f"escalated (their count depends on the machine: {MACHINE_KEY})"
-        )
-        if side_counts.min() < self.min_per_side:
-            ev.met = min(ev.met, ev.min_met - 1)  # one direction barely exercised: VACUOUS
-            ev.detail += f"; fewer than {self.min_per_side} instances on one side"
-        return ev
+    return smoothing_check(
+        statement,
+        sampler,
+        observables,
+        prepare=witness,
+        min_per_side=MIN_PER_SIDE,
+        side_names=side_names,
+        side_breakdown=target_name,
+        rounding_multiple=ROUNDING,
+        describe=sides_note,
+        **options,
+    )
 
 
-def _finite_or_none(x: float) -> float | None:
-    return float(x) if math.isfinite(x) else None
+def sides_note(ev: Evidence) -> str:
+    """The check's note of an "iff": instances per side, and what is not escalated."""
+    counts = ", ".join(f"{name}: {count} instances" for name, count in ev.sides.items())
+    return (
+        f"{counts}; float64 violations within rounding ({ROUNDING:g} x the instance's scale) are "
+        f"not escalated (their count depends on the machine: {MACHINE_KEY})"
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -640,12 +572,8 @@ def _finite_or_none(x: float) -> float | None:
 E3_SHAPES = ((2, 2), (3, 2), (4, 3), (8, 4), (16, 8), (64, 64))
 BETA_GRID = (0.0, 0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 64.0)
 E3_VALUE_KINDS = ("gaussian", "contracting", "psd_symmetric", "scaled_identity")
-# the counterexample reported first: the most benign W_V that still decreases mu
-E3_REPORT_ORDER = ("scaled_identity", "psd_symmetric", "psd_symmetric (adversarial)", "gaussian")
-ADVERSARIAL_SHAPES = ((2, 2), (3, 2), (4, 3))
-CERTIFIABLE_DROP = 1e-6  # prefer the smallest instance whose relative decrease is at least this
-ADVERSARIAL_STARTS = 16
-ADVERSARIAL_STEPS = 150
+DECREASES = "instances with a resolved decrease"
+LARGEST = "least slack (minus the largest relative decrease)"
 
 
 def diagonal_dominant_scores(rng: np.random.Generator, X: np.ndarray) -> np.ndarray:
@@ -673,296 +601,124 @@ def temperature_values(rng: np.random.Generator, kinds: np.ndarray, X: np.ndarra
     return X @ W_V
 
 
+@dataclass(frozen=True)
+class TemperatureSampler:
+    r"""E3's instances: tokens (every family), diagonal-dominant scores ``S``, values ``V = X W_V``
+    for four kinds of ``W_V`` (Gaussian, contracting ``-c I``, symmetric PSD, ``c I`` with
+    ``c > 0``), and the temperatures ``beta`` (the grid :data:`BETA_GRID`; a searched instance may
+    move them). ``kinds``: the ``W_V`` kinds drawn (indices into :data:`E3_VALUE_KINDS`)."""
+
+    kinds: tuple[int, ...] = tuple(range(len(E3_VALUE_KINDS)))
+
+    def __call__(self, rng: np.random.Generator, n: int, d: int, batch: int) -> Instance:
+        tf = choose(rng, tuple(range(len(TOKEN_FAMILIES))), batch)
+        X = redraw_consensus(rng, sample_tokens(rng, tf, n, d, rng.integers(0, n, batch)))
+        S = diagonal_dominant_scores(rng, X)
+        vk = choose(rng, self.kinds, batch)
+        return {
+            "X": X,
+            "S": S,
+            "V": temperature_values(rng, vk, X),
+            "beta": np.tile(np.asarray(BETA_GRID), (batch, 1)),
+            "token_family": tf,
+            "value_kind": vk,
+        }
+
+
+def temperature_kind(inst: Instance) -> str:
+    return E3_VALUE_KINDS[int(inst["value_kind"])]
+
+
+def temperature_shape(inst: Instance) -> str:
+    n, d = np.shape(inst["X"])
+    return f"{n}x{d}"
+
+
 def temperature_observables(inst: Instance, ops: Any) -> dict[str, Any]:
-    r"""``mu(X + softmax(beta S) V)^2`` at ``beta_low`` and ``beta_high``, and ``S``'s dominance."""
-    X, S, V = inst["X"], inst["S"], inst["V"]
+    r"""Per pair of neighbouring temperatures ``beta_k < beta_{k+1}``: ``mu(X + softmax(beta S) V)^2``
+    at both (``mu_sq_low``, ``mu_sq_high``), the temperatures, and ``S``'s dominance
+    ``min_i (s_ii - max_{j != i} s_ij)``."""
+    X, S, V, beta = inst["X"], inst["S"], inst["V"], inst["beta"]
     n = S.shape[0]
     off = ~(ops.xp.arange(n)[:, None] == ops.xp.arange(n)[None, :])
     rival = ops.masked_max(S, off, axis=-1)
     diag = ops.xp.diagonal(S) if ops.name == "jax" else np.array([S[i, i] for i in range(n)])
+    values = [mu_squared(ops, X + ops.softmax(b * S) @ V) for b in beta]
+    mu_sq = np.array(values, dtype=object) if ops.name == "arb" else ops.xp.stack(values)
     return {
-        "mu_sq_low": mu_squared(ops, X + ops.softmax(inst["beta_low"] * S) @ V),
-        "mu_sq_high": mu_squared(ops, X + ops.softmax(inst["beta_high"] * S) @ V),
+        "mu_sq_low": mu_sq[:-1],
+        "mu_sq_high": mu_sq[1:],
+        "beta_low": beta[:-1],
+        "beta_high": beta[1:],
         "diagonal_dominance": ops.min(diag - rival),
     }
 
 
-def resolved_relative_drops(grid: np.ndarray, X: np.ndarray, V: np.ndarray) -> np.ndarray:
-    r"""Relative decreases ``(mu^2(beta_k) - mu^2(beta_{k+1})) / (sum)`` between grid neighbours.
-
-    A decrease smaller than ``ROUNDING (||X||_F + ||V||_F)^2`` is not resolved in float64 and
-    counts as 0 (e.g. ``mu`` at rounding level on both sides).
-    """
-    scale = (np.linalg.norm(X, axis=(1, 2)) + np.linalg.norm(V, axis=(1, 2))) ** 2
-    fall = grid[:, :-1] - grid[:, 1:]
-    resolved = fall > ROUNDING * scale[:, None]
-    return np.where(resolved, fall / (grid[:, :-1] + grid[:, 1:] + 1e-300), 0.0)
+def temperature_rounding_scale(inst: Instance) -> dict[str, float]:
+    r"""``(||X||_F + ||V||_F)^2``: a decrease of ``mu^2`` below ``ROUNDING`` times this is not
+    resolved in float64 (``mu`` at rounding level on both sides) and is not a finding."""
+    X, V = np.asarray(inst["X"], dtype=float), np.asarray(inst["V"], dtype=float)
+    return {"rounding_scale": float((np.linalg.norm(X) + np.linalg.norm(V)) ** 2)}
 
 
-def _mu_sq_along_grid(X: jax.Array, S: jax.Array, V: jax.Array, betas: jax.Array) -> jax.Array:
-    return jax.vmap(lambda b: mu_squared(JAX, X + JAX.softmax(b * S) @ V))(betas)
-
-
-_grid_batch = jax.jit(jax.vmap(_mu_sq_along_grid, in_axes=(0, 0, 0, None)))
-
-
-def _adversarial_params(rng: np.random.Generator, n: int, d: int, starts: int) -> dict[str, Any]:
-    return {
-        "X": rng.standard_normal((starts, n, d)),
-        "S": rng.standard_normal((starts, n, n)),
-        "lift": rng.normal(-1.0, 1.0, (starts, n)),
-        "L": rng.standard_normal((starts, d, d)) / np.sqrt(d),
-        "log_beta": rng.normal(0.0, 1.0, starts),
-        "log_gap": rng.normal(0.0, 1.0, starts),
-    }
-
-
-def _adversarial_instance(p: dict[str, jax.Array]) -> dict[str, jax.Array]:
-    """Unconstrained parameters -> a diagonal-dominant ``S``, a PSD ``W_V = L L^T``, ``beta_low < beta_high``."""
-    n = p["S"].shape[-1]
-    eye = jnp.eye(n, dtype=bool)
-    off = jnp.where(eye, -jnp.inf, p["S"])
-    diag = off.max(axis=-1) + jax.nn.softplus(p["lift"]) + 1e-3
-    S = jnp.where(eye, diag[:, None], p["S"])
-    beta_low = jnp.exp(p["log_beta"])
-    return {
-        "X": p["X"],
-        "S": S,
-        "V": p["X"] @ (p["L"] @ p["L"].T),
-        "beta_low": beta_low,
-        "beta_high": beta_low + jnp.exp(p["log_gap"]),
-    }
-
-
-def _relative_drop(p: dict[str, jax.Array]) -> jax.Array:
-    inst = _adversarial_instance(p)
-    low = mu_squared(JAX, inst["X"] + JAX.softmax(inst["beta_low"] * inst["S"]) @ inst["V"])
-    high = mu_squared(JAX, inst["X"] + JAX.softmax(inst["beta_high"] * inst["S"]) @ inst["V"])
-    return (low - high) / (low + high + 1e-300)
-
-
-@partial(jax.jit, static_argnums=1)
-def _ascend(params: dict[str, jax.Array], steps: int) -> tuple[dict[str, jax.Array], jax.Array]:
-    """Gradient ascent (Adam) on the relative decrease, every start in parallel."""
-    opt = optax.adam(0.02)
-    grad = jax.vmap(jax.grad(_relative_drop))
-
-    def step(carry: Any, _: Any) -> tuple[Any, jax.Array]:
-        p, state = carry
-        g = jax.tree_util.tree_map(jnp.negative, grad(p))
-        updates, state = opt.update(g, state, p)
-        p = optax.apply_updates(p, updates)
-        return (p, state), jnp.max(jax.vmap(_relative_drop)(p))
-
-    (params, _), trace = jax.lax.scan(step, (params, opt.init(params)), None, steps)
-    return params, trace
-
-
-ADVERSARIAL_KIND = "psd_symmetric (adversarial)"
-
-
-@dataclass(frozen=True)
-class TemperatureExploration:
-    """E3: is ``mu(X + softmax(beta S) V)`` non-decreasing in ``beta`` for diagonal-dominant ``S``?
-
-    1. Random search: token families x Gaussian / lifted-diagonal ``S`` x four kinds of ``W_V``
-       (Gaussian, contracting ``-c I``, symmetric PSD, ``c I`` with ``c > 0``), ``mu^2`` on a grid of
-       temperatures; a decrease counts only when float64 resolves it.
-    2. Adversarial: Adam on the relative decrease (``jax.grad``) over ``X``, ``S`` (kept
-       diagonal-dominant), a symmetric PSD ``W_V = L L^T`` and the pair ``beta_low < beta_high``.
-       At ``n = 2`` the answer is known (``mu^2 = ||(x_1 - x_2)(I + (p + q - 1) W_V)||^2 / 2`` with
-       ``p + q`` increasing in ``beta``: monotone for symmetric PSD ``W_V``), which makes that shape
-       a control of the search itself: it must find nothing there.
-    3. The clearest decrease of each family is certified in ball arithmetic on the exact instance
-       (the hypotheses ``s_ii > s_ij`` and ``beta_low < beta_high`` proven too).
-
-    The verdict is REPORTED; the findings are in ``detail`` and ``extra``.
-    """
-
-    statement: Any = T3.TEMPERATURE_EXPLORATION
-    shapes: tuple[tuple[int, int], ...] = E3_SHAPES
-    adversarial_shapes: tuple[tuple[int, int], ...] = ADVERSARIAL_SHAPES
-    adversarial_starts: int = ADVERSARIAL_STARTS
-    adversarial_steps: int = ADVERSARIAL_STEPS
-
-    def run(self, seed: int, samples: int) -> Evidence:
-        st = self.statement
-        ev = Evidence(st, symbolic=verify_steps(st.derivation), min_met=1)
-        start = time.perf_counter()
-        per_shape = max(1, math.ceil(samples / len(self.shapes)))
-        betas = jnp.asarray(BETA_GRID)
-        found: dict[str, tuple[float, Instance, tuple[int, int]]] = {}
-        counts = {k: [0, 0] for k in E3_VALUE_KINDS}  # instances, with a decrease
-        for idx, (n, d) in enumerate(self.shapes):
-            rng = rng_for(seed, st.id, idx)
-            tf = choose(rng, tuple(range(len(TOKEN_FAMILIES))), per_shape)
-            X = redraw_consensus(rng, sample_tokens(rng, tf, n, d, rng.integers(0, n, per_shape)))
-            S = diagonal_dominant_scores(rng, X)
-            vk = choose(rng, tuple(range(len(E3_VALUE_KINDS))), per_shape)
-            V = temperature_values(rng, vk, X)
-            grid = perturb_host(np.asarray(_grid_batch(X, S, V, betas)))
-            drops = resolved_relative_drops(grid, X, V)
-            ev.tried += per_shape
-            ev.met += per_shape
-            for b in range(per_shape):
-                kind = E3_VALUE_KINDS[int(vk[b])]
-                counts[kind][0] += 1
-                k = int(np.argmax(drops[b]))
-                if drops[b, k] <= 0:
-                    continue
-                counts[kind][1] += 1
-                if _better_witness(float(drops[b, k]), (n, d), found.get(kind)):
-                    inst = {
-                        "X": X[b],
-                        "S": S[b],
-                        "V": V[b],
-                        "beta_low": np.float64(BETA_GRID[k]),
-                        "beta_high": np.float64(BETA_GRID[k + 1]),
-                    }
-                    found[kind] = (float(drops[b, k]), inst, (n, d))
-        adversarial, best = self._adversarial(seed)
-        if best is not None:
-            found[ADVERSARIAL_KIND] = best
-        certificates = {}
-        rank = {k: i for i, k in enumerate(E3_REPORT_ORDER)}
-        for kind, (drop, inst, shape) in sorted(found.items(), key=lambda t: rank.get(t[0], 9)):
-            cert = certify_temperature_drop(inst)
-            entry = {
-                "relative_drop": drop,
-                "shape": list(shape),
-                "beta_low": float(inst["beta_low"]),
-                "beta_high": float(inst["beta_high"]),
-                "certified": cert.certified,
-            }
-            if kind == ADVERSARIAL_KIND:
-                # the adversarial witness ends where its (chaotic) trajectory did: the digits of
-                # its certificate are this machine's; a random-phase witness is the same anywhere
-                ev.machine.setdefault("certificates", {})[kind] = cert.summary()
-            else:
-                entry["certificate"] = cert.summary()
-            certificates[kind] = entry
-            if cert.certified and ev.counterexample is None:
-                ev.counterexample = Counterexample(
-                    st.id, _json_instance(inst), 0, kind, shape, cert
-                )
-        ev.families = list(E3_VALUE_KINDS)
-        ev.extra = {
-            "random_search": {
-                k: {"instances": c[0], "with_a_decrease": c[1]} for k, c in counts.items()
-            },
-            "beta_grid": list(BETA_GRID),
-            "adversarial": adversarial,
-            "clearest_decreases": certificates,
-        }
-        ev.machine["seconds"] = round(time.perf_counter() - start, 2)
-        ev.detail = _temperature_finding(counts, adversarial, certificates)
-        return ev
-
-    def _adversarial(
-        self, seed: int
-    ) -> tuple[dict[str, Any], tuple[float, Instance, tuple[int, int]] | None]:
-        best: tuple[float, Instance, tuple[int, int]] | None = None
-        per_shape = []
-        starts = self.adversarial_starts
-        for idx, (n, d) in enumerate(self.adversarial_shapes):
-            rng = rng_for(seed, self.statement.id + "/adversarial", idx)
-            params = jax.tree_util.tree_map(jnp.asarray, _adversarial_params(rng, n, d, starts))
-            params, _ = _ascend(params, self.adversarial_steps)
-            instances = jax.tree_util.tree_map(
-                lambda a: perturb_host(np.asarray(a)), jax.vmap(_adversarial_instance)(params)
-            )
-            grid = np.stack(
-                [
-                    perturb_host(
-                        np.asarray(_grid_batch(instances["X"], instances["S"], instances["V"], b))
-                    )[:, 0]
-                    for b in (instances["beta_low"], instances["beta_high"])
-                ],
-                axis=1,
-            )
-            drops = np.array(
-                [
-                    resolved_relative_drops(
-                        grid[k : k + 1], instances["X"][k : k + 1], instances["V"][k : k + 1]
-                    )[0, 0]
-                    for k in range(starts)
-                ]
-            )
-            k = int(np.argmax(drops))
-            per_shape.append(
-                {
-                    "shape": [n, d],
-                    "best_relative_drop": float(drops[k]),
-                    "starts_with_a_decrease": int(np.sum(drops > 0)),
-                }
-            )
-            if drops[k] > 0 and _better_witness(float(drops[k]), (n, d), best):
-                best = (float(drops[k]), {key: v[k] for key, v in instances.items()}, (n, d))
-        summary = {
-            "family": "symmetric PSD W_V = L L^T",
-            "starts_per_shape": starts,
-            "steps_per_start": self.adversarial_steps,
-            "total_steps": starts * self.adversarial_steps * len(self.adversarial_shapes),
-            "per_shape": per_shape,
-        }
-        return summary, best
-
-
-def _better_witness(
-    drop: float, shape: tuple[int, int], best: tuple[float, Instance, tuple[int, int]] | None
-) -> bool:
-    """Keep the smallest instance with a clear decrease (cheap to certify), else the largest drop."""
-    if best is None:
-        return True
-    best_drop, _, best_shape = best
-    if (drop >= CERTIFIABLE_DROP) != (best_drop >= CERTIFIABLE_DROP):
-        return drop >= CERTIFIABLE_DROP
-    if drop >= CERTIFIABLE_DROP and shape != best_shape:
-        return shape[0] * shape[1] < best_shape[0] * best_shape[1]
-    return drop > best_drop and not tied(drop, best_drop)  # a tie keeps the earlier instance
-
-
-def certify_temperature_drop(inst: Instance) -> Certificate:
-    """Prove in ball arithmetic that ``mu`` decreases from ``beta_low`` to ``beta_high``."""
-    hyps, concls = sympy_relations_of(T3.TEMPERATURE_EXPLORATION)
-    exact = {k: to_fraction_array(np.asarray(v, dtype=float)) for k, v in inst.items()}
-
-    def environment_at(bits: int) -> dict[str, Any]:
-        arb_inst = {k: to_arb_array(v) for k, v in exact.items()}
-        arb_inst = {k: (v[()] if v.ndim == 0 else v) for k, v in arb_inst.items()}
-        env = dict(temperature_observables(arb_inst, ARB))
-        env["beta_low"], env["beta_high"] = arb_inst["beta_low"], arb_inst["beta_high"]
-        return env
-
-    return certify_relations(hyps, [c for c, _ in concls], environment_at)
-
-
-def _json_instance(inst: Instance) -> dict[str, Any]:
-    return {k: np.asarray(v).tolist() for k, v in inst.items()}
-
-
-def _temperature_finding(
-    counts: dict[str, list[int]], adversarial: dict[str, Any], certificates: dict[str, Any]
-) -> str:
-    total = sum(c[0] for c in counts.values())
-    certified = [k for k, c in certificates.items() if c["certified"]]
-    steps = adversarial["total_steps"]
-    if certified:
+def temperature_finding(ev: Evidence) -> str:
+    r"""E3's note: the certified decrease (if any), then per ``W_V`` kind and per shape how many
+    instances have a resolved decrease, and the largest relative decrease per kind."""
+    reported = ev.extra["reported"]
+    cex = ev.counterexample
+    if cex is not None and cex.certificate.certified:
+        n, d = cex.shape
         head = (
-            "NOT monotone: mu(X + A_beta V) can decrease as beta grows; certified (arb) decreases "
-            "for W_V " + ", ".join(certified)
+            "NOT monotone: mu(X + A_beta V) can decrease as beta grows; certified (arb) decrease "
+            f"for W_V {cex.family} at n = {n}, d = {d}"
         )
     else:
-        head = f"no violation in {total} instances and {steps} adversarial steps"
-    with_drop = ", ".join(f"{k} {c[1]}/{c[0]}" for k, c in counts.items())
-    shapes = "; ".join(
-        f"n={s['shape'][0]}: best {stable_text(s['best_relative_drop'])} "
-        f"({s['starts_with_a_decrease']}/{adversarial['starts_per_shape']} starts)"
-        for s in adversarial["per_shape"]
+        head = f"no certified decrease in {ev.tried} instances"
+    counts = ev.extra["family_counts"]
+    per_kind = ", ".join(
+        f"{k} {reported[DECREASES + ' per W_V'].get(k, 0)}/{counts.get(k, 0)}"
+        for k in E3_VALUE_KINDS
+    )
+    by_shape = reported[DECREASES + " per shape"]
+    shapes = sorted(by_shape, key=lambda s: tuple(int(k) for k in s.split("x")))
+    per_shape = ", ".join(f"n x d = {s}: {by_shape[s]}" for s in shapes)
+    largest = ", ".join(
+        f"{k} {stable_text(max(0.0, -slack))}"
+        for k, slack in reported[LARGEST + " per W_V"].items()
     )
     return (
-        f"{head}. Random search, instances with a resolved decrease: {with_drop}. "
-        f"Adversarial ({adversarial['family']}, {steps} steps), relative decrease: {shapes}"
+        f"{head}. Temperatures {', '.join(f'{b:g}' for b in BETA_GRID)}; instances with a "
+        f"resolved decrease between neighbours: {per_kind} (per shape: {per_shape}); largest "
+        f"relative decrease: {largest}"
+    )
+
+
+def temperature_check() -> RelationCheck:
+    r"""E3: is ``mu(X + softmax(beta S) V)`` non-decreasing in ``beta`` for diagonal-dominant ``S``?
+
+    The relation ``mu^2(beta_high) >= mu^2(beta_low)`` on every pair of neighbouring temperatures of
+    the grid; a decrease is a violation only when float64 resolves it (``rounding_multiple``).
+    Like every statement it goes through the random phase, the adversary, certification (the
+    smallest clear decrease first, the hypotheses ``s_ii > s_ij`` and ``beta_low < beta_high``
+    proven too) and the database; it is an EXPLORE item, so what it finds is REPORTED: the
+    certified decrease, and per ``W_V`` kind and per shape the instances with a decrease.
+    """
+    return RelationCheck(
+        T3.TEMPERATURE_EXPLORATION,
+        TemperatureSampler(),
+        temperature_observables,
+        E3_SHAPES,
+        temperature_kind,
+        prepare=temperature_rounding_scale,
+        min_met=1,
+        prefer_small=True,
+        rounding_multiple=ROUNDING,
+        reported=(
+            Reported(DECREASES + " per W_V", VIOLATED, "instances", group=temperature_kind),
+            Reported(DECREASES + " per shape", VIOLATED, "instances", group=temperature_shape),
+            Reported(LARGEST + " per W_V", "slack:0", "min", group=temperature_kind),
+        ),
+        describe=temperature_finding,
     )
 
 
@@ -1109,15 +865,7 @@ def _unprobed(
     statement: Any, sampler: SmoothingSampler, observables: Any, control: bool = False
 ) -> SmoothingRelationCheck:
     """A check of ``(X, A, B, V)`` without probe points (one case per instance)."""
-    return SmoothingRelationCheck(
-        statement,
-        sampler,
-        observables,
-        SHAPES,
-        smoothing_family,
-        probe_keys=(),
-        prefer_small=control,
-    )
+    return smoothing_check(statement, sampler, observables, probe_keys=(), prefer_small=control)
 
 
 def checks() -> list[Any]:
@@ -1126,26 +874,20 @@ def checks() -> list[Any]:
         SmoothingRelationCheck(
             T3.SMOOTHING_IDENTITY, _BOX, identity_observables, SHAPES, smoothing_family
         ),
-        TwoSidedCheck(
+        two_sided(
             T3.DENSE_SMOOTHS_MORE_ROWWISE,
             _ROWS,
             rowwise_observables,
-            SHAPES,
-            smoothing_family,
-            prepare=row_witness_of,
-            side_names=("all row margins >= 0", "some row margin < 0"),
-            side_breakdown=target_name,
+            row_witness_of,
+            ("all row margins >= 0", "some row margin < 0"),
         ),
-        TwoSidedCheck(
+        two_sided(
             T3.DENSE_SMOOTHS_MORE_UNIFORM,
             _UNIFORM,
             uniform_observables,
-            SHAPES,
-            smoothing_family,
-            prepare=uniform_witness_of,
-            side_names=("<Z, Delta>_F >= 0", "<Z, Delta>_F < 0"),
+            uniform_witness_of,
+            ("<Z, Delta>_F >= 0", "<Z, Delta>_F < 0"),
             probe_keys=("t",),
-            side_breakdown=target_name,
         ),
         SmoothingRelationCheck(
             T3.NAMED_CASES,
@@ -1196,8 +938,8 @@ def checks() -> list[Any]:
             angular_family,
             prefer_small=True,
         ),
-        TemperatureExploration(),
+        temperature_check(),
     ]
 
 
-__all__ = ["checks", "SmoothingSampler", "TwoSidedCheck", "TemperatureExploration"]
+__all__ = ["checks", "SmoothingSampler", "two_sided", "temperature_check"]

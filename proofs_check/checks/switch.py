@@ -15,8 +15,9 @@ and ``V``:
   rigorous enclosure ``max(0, min_j u^T v_j/||u||) <= delta <= ||sum_j lambda_j v_j||`` from the
   float solution (weak duality), so a violation involving ``delta`` can still be certified.
 
-T2.b, T2.c and T2.d also report how close their bounds come to equality on the instances where
-THEORY.md says they are attained (all non-sink values equal; ``W = 0`` for T2.d).
+T2.b, T2.c and T2.d also report, per conclusion, its cases and worst slack, and how close the bound
+comes to equality on the instances where THEORY.md says it is attained (all non-sink values equal;
+``W = 0`` for T2.d), as the engine's ``reported`` summaries of the same sample.
 """
 
 from __future__ import annotations
@@ -25,38 +26,25 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cache
 from typing import Any
 
 import flint
-import jax
-import jax.numpy as jnp
 import numpy as np
 import sympy as sp
 
 from proofs_check import portable
-from proofs_check.backend import JAX
-from proofs_check.checks.engine import (
-    Instance,
-    RelationCheck,
-    float_holds,
-    float_slack,
-    sympy_relations_of,
-)
-from proofs_check.evidence import Evidence
+from proofs_check.checks.engine import Instance, RelationCheck, Reported, sympy_relations_of
 from proofs_check.instances import (
     TOKEN_FAMILIES,
     VALUE_FAMILIES,
     WEIGHT_FAMILIES,
     choose,
-    rng_for,
     sample_score_matrices,
     sample_tokens,
     sample_values,
 )
 from proofs_check.observables.attention import causal_mask, scores
 from proofs_check.observables.geometry import HullDistance, exact_min_norm_point, hull_distance
-from proofs_check.perturb import perturbed_observables
 from theory import switch as T2
 from theory.core import Statement
 
@@ -65,7 +53,6 @@ SHAPES = ((2, 1), (2, 2), (3, 2), (4, 3), (8, 8), (16, 4), (32, 16), (64, 64))
 EVEN_SHAPES = ((2, 1), (2, 2), (4, 3), (8, 8), (16, 4), (64, 16))
 # controls: small instances make short, readable counterexamples (and cheap certificates)
 CONTROL_SHAPES = ((2, 1), (2, 2), (3, 2), (4, 3), (8, 8), (16, 4))
-REPORT_SHAPES = ((3, 2), (16, 4), (64, 64))  # few: each shape costs one compilation
 MAX_VALUE_WIDTH = 16
 
 # score matrices: the shared families plus W = 0 (exactly uniform attention)
@@ -499,126 +486,99 @@ def switch_check(
 # ----------------------------------------------------------------------------------------------
 
 
-def conclusion_slacks(
-    check: RelationCheck, batch: Instance
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Per conclusion: the scale-free slack ``(B, k)`` of every case and the mask of the cases that
-    meet its hypotheses (float64, the statement's own relations)."""
-    batch = {k: np.asarray(v) for k, v in batch.items()}
-    if check.prepare is not None:
-        rows = [check.prepared({k: v[b] for k, v in batch.items()}) for b in range(len(batch["s"]))]
-        for name in rows[0]:
-            batch[name] = np.array([r[name] for r in rows])
-    slacks, masks = jax.device_get(_slack_program(check.statement, check.observables)(batch))
-    return [np.asarray(x) for x in slacks], [np.asarray(x) for x in masks]
+@dataclass(frozen=True)
+class Attaining:
+    """The instances where THEORY.md says a bound is attained, by their families (``which`` names
+    them); the others are left out of the summary (``None``)."""
+
+    which: str
+    value_family: int
+    weight_family: int | None = None  # also W of this family
+    no_mask: bool = False  # also without a causal mask
+
+    def __call__(self, inst: Instance) -> str | None:
+        ok = int(inst["value_family"]) == self.value_family
+        if self.weight_family is not None:
+            ok = ok and int(inst["weight_family"]) == self.weight_family
+        if self.no_mask:
+            ok = ok and int(inst["causal"]) == 0
+        return self.which if ok else None
 
 
-@cache
-def _slack_program(statement: Statement, observables: Callable[..., Any]) -> Callable[..., Any]:
-    """Jitted: observables of a batch -> (per-conclusion slacks, per-conclusion masks of met cases)."""
-    hyps, concls = sympy_relations_of(statement)
-
-    def program(batch: Instance) -> tuple[list[Any], list[Any]]:
-        obs = jax.vmap(lambda inst: perturbed_observables(observables, inst, JAX))(batch)
-        shape = max((jnp.shape(v) for v in obs.values()), key=len)
-        shape = (shape[0], 1) if len(shape) == 1 else shape
-        env = {
-            k: jnp.broadcast_to(jnp.asarray(v)[:, None] if jnp.ndim(v) == 1 else v, shape)
-            for k, v in obs.items()
-        }
-        met = jnp.ones(shape, dtype=bool)
-        for rel in hyps:
-            met = met & float_holds(rel, *float_slack(rel, env))
-        slacks, masks = [], []
-        for rel, given in concls:
-            mask = met
-            for g in given:
-                mask = mask & float_holds(g, *float_slack(g, env))
-            slacks.append(float_slack(rel, env)[1])
-            masks.append(mask)
-        return slacks, masks
-
-    return jax.jit(program)
+def conclusion_summaries(
+    statement: Statement, attaining: Attaining, attains: tuple[int, ...] | None = None
+) -> tuple[Reported, ...]:
+    """Per conclusion ``Ck`` (``extra["reported"]``): the cases meeting its hypotheses (its own
+    ``given`` included) and its worst slack; and on the instances where the bound is attained
+    (those of ``attains``, default all), their cases and the largest ``|slack|`` (0 means equality:
+    the bound cannot be improved)."""
+    _, concls = sympy_relations_of(statement)
+    out: list[Reported] = []
+    for k in range(len(concls)):
+        slack = f"slack:{k}"
+        out += [Reported(f"C{k + 1} cases", slack, "cases")]
+        out += [Reported(f"C{k + 1} worst slack", slack, "min")]
+        if attains is None or k in attains:
+            out += [Reported(f"C{k + 1} cases where attained", slack, "cases", group=attaining)]
+            out += [
+                Reported(f"C{k + 1} max |slack| where attained", slack, "max_abs", group=attaining)
+            ]
+    return tuple(out)
 
 
 @dataclass(frozen=True)
-class ConclusionReport:
-    """A relation check, plus per-conclusion detail the engine's single worst slack does not show.
+class WithShare:
+    """``base``'s instances, the last ``share`` of every batch drawn by ``other`` instead (e.g.
+    where a bound is attained, so that its summary has cases at every shape)."""
 
-    On a fresh sample at a few shapes: for each conclusion, how many cases met its hypotheses (its
-    own ``given`` included) and its worst slack; and on instances where THEORY.md says the bound is
-    attained, the largest ``|slack|`` (0 means equality: the bound cannot be improved).
-    """
+    base: SwitchSampler
+    other: SwitchSampler
+    share: float
 
-    check: RelationCheck
-    attained: Callable[[np.random.Generator, int, int, int], Instance]
-    which: str  # what the attaining instances are
-    attains: tuple[int, ...] | None = None  # the conclusions they attain (default: all)
-    shapes: tuple[tuple[int, int], ...] = REPORT_SHAPES
-    per_shape: int = 48
-    attained_per_shape: int = 16
+    def __call__(self, rng: np.random.Generator, n: int, d: int, batch: int) -> Instance:
+        m = int(batch * self.share)
+        first = self.base(rng, n, d, batch - m)
+        if m == 0:
+            return first
+        second = self.other(rng, n, d, m)
+        return {k: np.concatenate([first[k], second[k]]) for k in first}
 
-    @property
-    def statement(self) -> Statement:
-        return self.check.statement
-
-    def run(self, seed: int, samples: int) -> Evidence:
-        ev = self.check.run(seed, samples)
-        ev.extra["conclusions"] = self.report(seed)
-        return ev
-
-    def report(self, seed: int) -> list[dict[str, Any]]:
-        _, concls = sympy_relations_of(self.statement)
-        texts = [c.text for c in self.statement.conclusions if c.relation is not None]
-        fresh: list[list[np.ndarray]] = [[] for _ in concls]
-        equal: list[list[np.ndarray]] = [[] for _ in concls]
-        for idx, (n, d) in enumerate(self.shapes):
-            sid = self.statement.id
-            general = self.check.sample(rng_for(seed, sid + "/report", idx), n, d, self.per_shape)
-            attained = self.attained(
-                rng_for(seed, sid + "/attained", idx), n, d, self.attained_per_shape
-            )
-            batch = {k: np.concatenate([general[k], attained[k]]) for k in general}
-            slacks, masks = conclusion_slacks(self.check, batch)
-            for k, (sl, mask) in enumerate(zip(slacks, masks, strict=True)):
-                fresh[k].append(sl[: self.per_shape][mask[: self.per_shape]])
-                equal[k].append(sl[self.per_shape :][mask[self.per_shape :]])
-        out = []
-        for k, (rel, _) in enumerate(concls):
-            sample, attained_slacks = np.concatenate(fresh[k]), np.concatenate(equal[k])
-            row: dict[str, Any] = {
-                "conclusion": texts[k],
-                "relation": str(rel),
-                "sample_cases_met": int(sample.size),
-                "sample_worst_slack": float(sample.min()) if sample.size else None,
-            }
-            if self.attains is None or k in self.attains:
-                row["attained_by"] = self.which
-                row["attained_cases"] = int(attained_slacks.size)
-                row["attained_max_abs_slack"] = (
-                    float(np.max(np.abs(attained_slacks))) if attained_slacks.size else None
-                )
-            out.append(row)
-        return out
+    def relaxed(self, hypothesis: Any) -> WithShare | None:
+        """Both samplers without the structure that builds ``hypothesis`` in, where they have it."""
+        base = self.base.relaxed(hypothesis)
+        if base is None:
+            return None
+        return WithShare(base, self.other.relaxed(hypothesis) or self.other, self.share)
 
 
 # ----------------------------------------------------------------------------------------------
 
-_EQUALITY_VALUES = (_family("equal_zero_sink"),)
+_EQUAL = _family("equal_zero_sink")
 _T2A_SAMPLER = SwitchSampler(value_families=(0,))
-_T2B_SAMPLER = SwitchSampler()
-_T2B_ATTAINED = SwitchSampler(value_families=_EQUALITY_VALUES)
+_T2B_SAMPLER = SwitchSampler()  # equal_zero_sink among its values: T2.b's equality case
 _T2C_VALUES = tuple(
-    _family(f) for f in ("gaussian", "offset", "equal_others", "near_zero_hull", "cancelling")
+    _family(f)
+    for f in (
+        "gaussian",
+        "offset",
+        "equal_others",
+        "near_zero_hull",
+        "cancelling",
+        "equal_zero_sink",
+    )
 )
 _T2C_SAMPLER = SwitchSampler(value_families=_T2C_VALUES, zero_set=True)
-_T2C_ATTAINED = SwitchSampler(value_families=_EQUALITY_VALUES, zero_set=True)
-_T2D_SAMPLER = SwitchSampler(zero_sink=True, with_eta=True)
-_T2D_ATTAINED = SwitchSampler(
-    score_families=(_ZERO_W,),
-    value_families=_EQUALITY_VALUES,
-    causal_fraction=0.0,
-    with_eta=True,
+_T2D_SAMPLER = WithShare(
+    SwitchSampler(zero_sink=True, with_eta=True),
+    SwitchSampler(
+        score_families=(_ZERO_W,), value_families=(_EQUAL,), causal_fraction=0.0, with_eta=True
+    ),
+    share=0.1,
+)
+_T2B_ATTAINED = Attaining("v_s = 0 and all non-sink values equal", _EQUAL)
+_T2C_ATTAINED = Attaining("all values outside Z equal", _EQUAL)
+_T2D_ATTAINED = Attaining(
+    "W = 0 (all margins 0), v_s = 0 and all non-sink values equal", _EQUAL, _ZERO_W, no_mask=True
 )
 _F1_SAMPLER = SwitchSampler(
     score_families=(_ZERO_W, _ZERO_W, _ZERO_W, *_ALL_SCORES),
@@ -635,32 +595,33 @@ _F2_SAMPLER = SwitchSampler(
 
 def checks() -> list[Any]:
     """The compiled checks of T2, in THEORY.md order."""
-    t2b = switch_check(
-        T2.SWITCH_TWO_SIDED_BOUND,
-        _T2B_SAMPLER,
-        bound_observables,
-        SHAPES,
-        prepare=prepare_delta,
-        prepare_exact=prepare_delta_exact,
-    )
-    t2c = switch_check(
-        T2.SWITCH_EQUIVALENCE,
-        _T2C_SAMPLER,
-        zero_set_observables,
-        SHAPES,
-        prepare=prepare_delta_zero,
-        prepare_exact=prepare_delta_zero_exact,
-    )
-    t2d = switch_check(T2.SWITCH_MARGIN_TO_OUTPUT, _T2D_SAMPLER, margin_observables, SHAPES)
+    t2b, t2c, t2d = T2.SWITCH_TWO_SIDED_BOUND, T2.SWITCH_EQUIVALENCE, T2.SWITCH_MARGIN_TO_OUTPUT
     return [
         switch_check(T2.SWITCH_DECOMPOSITION, _T2A_SAMPLER, decomposition_observables, SHAPES),
-        ConclusionReport(t2b, _T2B_ATTAINED, "v_s = 0 and all non-sink values equal"),
-        ConclusionReport(t2c, _T2C_ATTAINED, "all values outside Z equal"),
-        ConclusionReport(
+        switch_check(
+            t2b,
+            _T2B_SAMPLER,
+            bound_observables,
+            SHAPES,
+            prepare=prepare_delta,
+            prepare_exact=prepare_delta_exact,
+            reported=conclusion_summaries(t2b, _T2B_ATTAINED),
+        ),
+        switch_check(
+            t2c,
+            _T2C_SAMPLER,
+            zero_set_observables,
+            SHAPES,
+            prepare=prepare_delta_zero,
+            prepare_exact=prepare_delta_zero_exact,
+            reported=conclusion_summaries(t2c, _T2C_ATTAINED),
+        ),
+        switch_check(
             t2d,
-            _T2D_ATTAINED,
-            "W = 0 (all margins 0), v_s = 0 and all non-sink values equal",
-            attains=(0,),
+            _T2D_SAMPLER,
+            margin_observables,
+            SHAPES,
+            reported=conclusion_summaries(t2d, _T2D_ATTAINED, attains=(0,)),
         ),
         switch_check(
             T2.CONTROL_ZERO_OUTPUT_IMPLIES_SINK, _F1_SAMPLER, switch_off_observables, EVEN_SHAPES

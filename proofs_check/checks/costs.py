@@ -45,7 +45,8 @@ import jax.numpy as jnp
 import numpy as np
 import sympy as sp
 
-from proofs_check.checks.engine import RelationCheck, _compiled, sympy_relations_of
+from proofs_check.checks.engine import RelationCheck
+from proofs_check.checks.relations import lambdified, sympy_relations_of
 from proofs_check.instances import TOKEN_FAMILIES, sample_eps, sample_tokens
 from proofs_check.observables.cost_observables import (
     cost_tolerance,
@@ -226,7 +227,7 @@ class CostObservables:
 
 
 def _raw_and_scale(rel: sp.Rel, env: dict[str, Any]) -> tuple[Any, Any]:
-    f, names = _compiled(rel)
+    f, names = lambdified(rel, "jax")
     big, small = (jnp.asarray(v, dtype=jnp.float64) for v in f(*[env[nm] for nm in names]))
     raw = big - small
     return (-jnp.abs(raw) if isinstance(rel, sp.Eq) else raw), jnp.abs(big) + jnp.abs(small)

@@ -200,8 +200,10 @@ class RelationCheck:
     observable as a ball, solver-defined ones by their rigorous enclosures): the statement is
     *proved on it* when every conclusion is proven in balls or one of its ``given`` is proven
     false. The counts go to ``extra["exact_proofs"]`` (``proved``, ``instances``).
-    ``sample_divisor``: a check whose observables call a solver per instance draws
-    ``1/sample_divisor`` of the samples.
+
+    **Budgets.** ``instances_per_shape(samples)`` (e.g. :class:`EvenShare` with a divisor) lets a
+    check whose observables call a solver per instance draw fewer instances; ``target_budget``
+    ``(restarts, steps)`` caps verify's adversary rounds for the same reason (a solve per step).
 
     **Reported summaries.** ``reported`` (:class:`Reported`) names per-case values the run
     summarises besides judging: an observable, a conclusion's slack or the escalated violations,
@@ -227,7 +229,7 @@ class RelationCheck:
     side_names: tuple[str, ...] = ()
     side_breakdown: Callable[[Instance], str] | None = None
     prove_instances: bool = False
-    sample_divisor: int = 1
+    target_budget: tuple[int, int] | None = None
     domain: Domain | None = None
     instances_per_shape: Callable[[int], tuple[int, ...]] | None = None
     reported: tuple[Reported, ...] = ()
@@ -359,13 +361,9 @@ class RelationCheck:
             min_met=self.min_met,
             min_per_side=self.min_per_side,
         )
-        per_shape = max(1, math.ceil(samples / (self.sample_divisor * len(self.shapes))))
         proved = 0
-        sizes = (
-            self.instances_per_shape(samples)
-            if self.instances_per_shape is not None
-            else (per_shape,) * len(self.shapes)
-        )
+        share = self.instances_per_shape or EvenShare(len(self.shapes))
+        sizes = share(samples)
         families: Counter[str] = Counter()
         breakdown: Counter[str] = Counter()
         labels = self.side_labels()
@@ -592,6 +590,19 @@ def _case_proved(
         ):
             return False
     return True
+
+
+@dataclass(frozen=True)
+class EvenShare:
+    """``ceil(samples / (divisor * count))`` instances at each of ``count`` shapes (the default
+    share is ``divisor = 1``; a check that solves a program per instance divides further)."""
+
+    count: int
+    divisor: int = 1
+
+    def __call__(self, samples: int) -> tuple[int, ...]:
+        each = max(1, math.ceil(samples / (self.divisor * self.count)))
+        return (each,) * self.count
 
 
 @dataclass(frozen=True)

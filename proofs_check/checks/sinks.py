@@ -17,7 +17,7 @@ import flint
 import numpy as np
 
 from proofs_check import portable
-from proofs_check.checks.engine import Instance, RelationCheck, theory_value
+from proofs_check.checks.engine import EvenShare, Instance, RelationCheck, theory_value
 from proofs_check.instances import (
     TOKEN_FAMILIES,
     WEIGHT_FAMILIES,
@@ -43,6 +43,7 @@ from theory.symbols import n as n_symbol
 SHAPES = ((2, 1), (2, 2), (3, 2), (4, 3), (8, 8), (16, 4), (32, 16), (64, 64))
 LP_SHAPES = ((2, 1), (3, 2), (4, 2), (5, 3), (8, 3), (12, 6), (16, 8))
 LP_SAMPLE_DIVISOR = 4  # an HiGHS solve per instance (T1-F1: one per token) is dearer than a vmap
+LP_TARGET_BUDGET = (8, 10)  # verify's adversary: (restarts, steps), an LP solve per step
 F1_SHAPES = LP_SHAPES[:5]  # n LPs per instance: the small shapes suffice to refute T1-F1
 CONSTRUCTION_SCALE = log_odds_all(n_symbol, eps_symbol) / (T1.gamma_u * T1.gamma_v)
 
@@ -272,7 +273,8 @@ def _sink_geometry(
         min_per_side=10,
         side_names=T1.SIDE_NAMES,
         prove_instances=True,
-        sample_divisor=LP_SAMPLE_DIVISOR,
+        instances_per_shape=EvenShare(len(LP_SHAPES), LP_SAMPLE_DIVISOR),
+        target_budget=LP_TARGET_BUDGET,
     )
 
 
@@ -303,7 +305,8 @@ def checks() -> list[Any]:
             token_family,
             min_met=1,
             prefer_small=True,
-            sample_divisor=LP_SAMPLE_DIVISOR,
+            instances_per_shape=EvenShare(len(F1_SHAPES), LP_SAMPLE_DIVISOR),
+            target_budget=LP_TARGET_BUDGET,
         ),
         RelationCheck(
             T1.CONTROL_L1_SUFFICES, _TIGHT_SAMPLER, margin_observables, SHAPES, attention_family

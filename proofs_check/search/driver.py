@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 import numpy as np
@@ -334,7 +334,7 @@ class Searcher:
         long sequences live; each round's best points are certified, the first certified one is
         the statement's counterexample."""
         rounds, worst, violating = [], None, 0
-        for shape, config in verify_rounds(rc.shapes, self.config):
+        for shape, config in verify_rounds(rc.shapes, self.config, rc.target_budget):
             adv = self._adversary_with(rc, config)
             result = adv.run(self.seed, shape)
             rounds.append(
@@ -403,16 +403,25 @@ def grown_shapes(shapes: tuple[tuple[int, int], ...], domain: Any = None) -> lis
 
 
 def verify_rounds(
-    shapes: tuple[tuple[int, int], ...], config: AdversaryConfig
+    shapes: tuple[tuple[int, int], ...],
+    config: AdversaryConfig,
+    budget: tuple[int, int] | None = None,
 ) -> list[tuple[tuple[int, int], AdversaryConfig]]:
     """Verify's adversary rounds: the first shape of :func:`shape_schedule` with ``config``, and
-    the largest declared shape (most tokens, then widest) with :data:`LARGEST_CONFIG`."""
+    the largest declared shape (most tokens, then widest) with :data:`LARGEST_CONFIG`; a check's
+    ``target_budget`` ``(restarts, steps)`` caps both (its observables solve a program per step)."""
     first = shape_schedule(shapes)[0]
     largest = max(shapes, key=lambda s: (s[0], s[1]))
     rounds = [(first, config)]
     if tuple(largest) != tuple(first):
         rounds.append((tuple(largest), LARGEST_CONFIG))
-    return rounds
+    if budget is None:
+        return rounds
+    restarts, steps = budget
+    return [
+        (shape, replace(cfg, restarts=min(cfg.restarts, restarts), steps=min(cfg.steps, steps)))
+        for shape, cfg in rounds
+    ]
 
 
 def canonical_restarts(result: Any) -> list[int]:

@@ -29,7 +29,6 @@ import numpy as np
 from proofs_check.checks.engine import _take
 from proofs_check.instances import rng_for
 from proofs_check.search.adversary import relation_check_of
-from proofs_check.search.custom import SamplerFallback
 from proofs_check.search.driver import shape_schedule
 from proofs_check.search.numeric import FLOAT, case_slacks, float_oracle
 from proofs_check.search.space import decode, encode, exact_instance, float_instance, infer_space
@@ -62,7 +61,7 @@ def random_jit(check: Any, seed: int, budget: float, batch: int = 256) -> float 
     start = time.perf_counter()
     rc = relation_check_of(check)
     if rc is None:
-        return sampler_fallback(check, seed, budget)
+        return None
     rc = dataclasses.replace(rc)  # a fresh object: its jitted evaluate compiles afresh
     space = infer_space(rc.sample, rc.shapes)
     for round_ in range(10**9):
@@ -86,7 +85,7 @@ def random_numpy(check: Any, seed: int, budget: float, batch: int = 64) -> float
     start = time.perf_counter()
     rc = relation_check_of(check)
     if rc is None:
-        return sampler_fallback(check, seed, budget)
+        return None
     space = infer_space(rc.sample, rc.shapes)
     for round_ in range(10**9):
         for idx, (n, d) in enumerate(rc.shapes):
@@ -104,12 +103,6 @@ def random_numpy(check: Any, seed: int, budget: float, batch: int = 64) -> float
                 if hit and _certified(rc, space, inst):
                     return time.perf_counter() - start
     return None
-
-
-def sampler_fallback(check: Any, seed: int, budget: float) -> float | None:
-    start = time.perf_counter()
-    found, _ = SamplerFallback(check).search(seed, start + budget)
-    return time.perf_counter() - start if found is not None else None
 
 
 # -- the parameterisation shared by Hypothesis and differential evolution ------------------------

@@ -70,9 +70,9 @@ def certify_instance(target: Any, instance: dict[str, Any], case: int = 0) -> An
     """Certify one exact instance (rationals as ``"p/q"`` strings, ints or floats) of a statement:
     its hypotheses and the violated conclusion in ball arithmetic. Returns a
     :class:`~proofs_check.certify.Certificate` (``.certified`` is the verdict)."""
-    from proofs_check.search.custom import certify_relation_instance
+    from proofs_check.search.adversary import relation_check_of
     from proofs_check.search.database import exact_array
 
     (check,) = _checks([target])
     exact = {k: exact_array(v) for k, v in instance.items()}
-    return certify_relation_instance(check, exact, case)
+    return relation_check_of(check).certify_saved(exact, case)

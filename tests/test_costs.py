@@ -394,7 +394,7 @@ def test_saved_counterexamples_replay(evidence, sid):
     import json
 
     from proofs_check.checks import registry
-    from proofs_check.search.custom import replayer_for
+    from proofs_check.search.replay import replayer_for
 
     ev = evidence(sid)
     instance = json.loads(json.dumps(ev.counterexample.instance))

@@ -326,9 +326,7 @@ class RelationCheck:
             if "rounding_scale" in obs:  # an observable: the size of rounding in this instance
                 out["rounding_scale"] = jnp.ravel(jnp.asarray(obs["rounding_scale"]))[0]
             env = case_environment(obs, inst, jnp)
-            out["reported"] = {
-                k: env[k] for k in _reported_observables(self.reported) if k in env
-            }
+            out["reported"] = {k: env[k] for k in _reported_observables(self.reported) if k in env}
             return out
 
         out = jax.vmap(one)(batch)
@@ -527,6 +525,27 @@ class RelationCheck:
                 return cert
             best = cert
         return best
+
+    def certify_saved(self, instance: Instance, case: int) -> Certificate:
+        """:meth:`certify` for an instance from outside the random phase (the database, the
+        search, a user's snippet): it holds only drawn fields, so the ``prepare`` outputs are
+        recomputed first from its float64 image (``prepare_exact``, where given, still overrides)."""
+        if self.prepare is not None:
+            floats = {
+                k: np.vectorize(float, otypes=[float])(v)
+                if isinstance(v, np.ndarray) and v.dtype == object
+                else np.asarray(v)
+                for k, v in instance.items()
+            }
+            extra = {k: v for k, v in self.prepared(floats).items() if k not in instance}
+            instance = {
+                **instance,
+                **{
+                    k: to_fraction_array(v) if np.asarray(v).dtype.kind == "f" else v
+                    for k, v in extra.items()
+                },
+            }
+        return self.certify(instance, case)
 
     def _escalate(self, ev: Evidence, candidates: list[Candidate]) -> None:
         """Send float64 violations to ball arithmetic, as ``rounding_floor`` and ``prefer_small`` say."""

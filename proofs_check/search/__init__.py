@@ -11,7 +11,7 @@ Stages, one module each:
 * :mod:`.adversary` -- many restarts in one vmapped, jitted Adam loop (optax), sharded over devices;
 * :mod:`.shrink`    -- fewer tokens, smaller width, simple rationals, while it still violates;
 * :mod:`.database`  -- certified counterexamples, one JSON file each, replayed first;
-* :mod:`.custom`    -- search hooks for checks that are not relation checks;
+* :mod:`.replay`    -- re-certifying a saved instance (every check's ``certify_saved``);
 * :mod:`.driver`    -- ``search`` (budgeted rounds) and the short adversarial phase of ``verify``;
 * :mod:`.mutate`    -- mutants of every SymPy statement and their kill report.
 """
@@ -53,7 +53,7 @@ def resolve_check(statement_id: str) -> Any:
 
 def certify_instance(statement_id: str, instance: dict[str, Any], case: int = 0) -> Any:
     """Re-certify one exact instance of a statement (what a printed counterexample snippet calls)."""
-    from proofs_check.search.custom import replayer_for
+    from proofs_check.search.replay import replayer_for
 
     check = resolve_check(statement_id)
     replayer = replayer_for(check)

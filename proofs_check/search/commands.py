@@ -245,7 +245,7 @@ def run_replay(paths: tuple[Path, ...]) -> list[ReplayRow]:
 
 
 def _replay_entry(path: Path, entry: Entry) -> ReplayRow:
-    from proofs_check.search.custom import replayer_for
+    from proofs_check.search.replay import replayer_for
 
     sid = entry.statement_id
     try:

@@ -9,7 +9,6 @@ adversarial phase that ``verify`` runs after every statement's random phase.
    time the schedule wraps; the most violated points of a round are **shrunk**
    (:mod:`.shrink`) and **certified** (the check's own ``certify``: ball arithmetic, hypotheses
    proven too); the first certified one is saved to the database and returned;
-3. checks that are not relation checks use their hook (:mod:`.custom`).
 
 The verify phase is one round at one small shape (fixed restarts and steps: deterministic for a
 seed), on every theorem and on every control the random phase did not refute. It reports the
@@ -32,10 +31,10 @@ from proofs_check import interrupt
 from proofs_check.evidence import Counterexample, Evidence
 from proofs_check.profile import phase
 from proofs_check.search.adversary import Adversary, AdversaryConfig, relation_check_of
-from proofs_check.search.custom import certify_relation_instance, hook_for, replayer_for
 from proofs_check.search.database import CounterexampleDB, exact_array
 from proofs_check.search.numeric import float_oracle
 from proofs_check.search.outcome import Found, SearchOutcome
+from proofs_check.search.replay import replayer_for
 from proofs_check.search.shrink import shrink
 from proofs_check.search.space import exact_instance, float_instance
 from proofs_check.stable import canonical_worst
@@ -92,25 +91,18 @@ class Searcher:
         start = time.perf_counter()
         deadline = start + budget_s
         rc = relation_check_of(check)
-        hook = None if rc is not None else hook_for(check)
-        outcome = SearchOutcome(check.statement, "gradient adversary" if rc else hook.method)
+        outcome = SearchOutcome(check.statement, "gradient adversary")
         try:
-            if replay and self.db is not None:
+            if rc is None:
+                raise TypeError("not a relation check: nothing to search")
+            if replay and self.db is not None:  # reuse
                 outcome.found = self._replay(check)
-                if outcome.found is not None and rc is not None:
+                if outcome.found is not None:
                     self._shrink_replayed(rc, outcome.found, deadline)
-            if outcome.found is None and rc is not None:
+            if outcome.found is None:  # generate (the sampler's starts, screened), then target
                 self._screen_starts(rc, outcome, start, deadline)
                 if outcome.found is None:
                     self._adversarial_rounds(rc, outcome, start, deadline)
-            elif outcome.found is None:
-                outcome.found, outcome.rounds = hook.search(
-                    self.seed,
-                    deadline,
-                    lambda message: self.progress(
-                        message, (time.perf_counter() - start) / max(budget_s, 1e-9)
-                    ),
-                )
             if outcome.found is not None:
                 self._save(check, outcome.found, "search")
         except Exception as exc:  # a failing search must not take the other statements down
@@ -441,7 +433,7 @@ def _oracle_or_none(rc: Any, instance: dict[str, Any]) -> Any:
 def _certify(rc: Any, instance: dict[str, Any], case: int) -> Any:
     """``rc.certify``, with a certifier that gives up (raises) read as "not certified"."""
     try:
-        return certify_relation_instance(rc, instance, case)
+        return rc.certify_saved(instance, case)
     except Exception:
         return None
 

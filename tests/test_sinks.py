@@ -175,3 +175,19 @@ def test_construction_constant_is_the_theory_expression():
     from proofs_check.checks.sinks import CONSTRUCTION_SCALE
 
     assert CONSTRUCTION_SCALE.free_symbols >= {T1.gamma_u, T1.gamma_v}
+
+
+def test_per_instance_proofs_can_fail():
+    """``prove_instances`` proves the theorem on an instance, and refuses a wrong statement there."""
+    import sympy as sp
+
+    from proofs_check.checks import registry
+
+    antipodal = {"X": np.array([[1.0, 2.0], [-1.0, -2.0], [0.5, 3.0]]), "s": np.int64(2)}
+    antipodal["token_family"] = np.int64(0)
+    sink = {"X": np.array([[2.0], [1.0]]), "s": np.int64(0), "token_family": np.int64(0)}
+    theorem = registry()["T1.b"]
+    assert theorem.proves(antipodal) and theorem.proves(sink)
+    positive = (sp.StrictGreaterThan(T1.gamma_v, 0),)  # the half-space condition dropped
+    wrong = _relation_check("T1.b", [(sp.StrictGreaterThan(T1.lp_margin, 0), positive)])
+    assert wrong.proves(sink) and not wrong.proves(antipodal)

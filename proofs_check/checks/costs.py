@@ -58,6 +58,7 @@ from proofs_check.observables.cost_observables import (
 from proofs_check.observables.solved import as_ball, gamma_u, gamma_v, hull_distance
 from theory import costs as T4
 from theory.core import Statement
+from theory.sinks import TOLERANCE_BELOW_HALF
 
 COST_SHAPES = ((2, 1), (2, 3), (3, 2), (4, 3), (6, 4), (8, 8), (12, 6), (16, 4), (32, 16))
 BASE_COUNTS = (10, 10, 10, 10, 10, 5, 5, 5, 2)  # instances per shape at 2000 samples
@@ -107,6 +108,25 @@ def sample_costs(rng: np.random.Generator, n: int, d: int, batch: int) -> dict[s
     X = sample_tokens(rng, fam, n, d, s)
     eps = sample_eps(rng, batch)
     return {"X": X, "s": s, "eps": eps, "causal": causal, "token_family": fam}
+
+
+def _sample_costs_any_eps(
+    rng: np.random.Generator, n: int, d: int, batch: int
+) -> dict[str, np.ndarray]:
+    """:func:`sample_costs` with ``eps`` in ``(0, 1)``: half the draws in ``[1/2, 1)``."""
+    out = sample_costs(rng, n, d, batch)
+    beyond = rng.uniform(0.5, 1.0, batch)
+    out["eps"] = np.where(rng.random(batch) < 0.5, out["eps"], beyond)
+    return out
+
+
+def _relaxed(hypothesis: sp.Rel) -> Callable[..., dict[str, np.ndarray]] | None:
+    """The sampler without the structure that enforces ``hypothesis`` (mutants that drop it):
+    only ``eps < 1/2`` is built into the draws."""
+    return _sample_costs_any_eps if hypothesis == TOLERANCE_BELOW_HALF.relation else None
+
+
+sample_costs.relaxed = _relaxed  # type: ignore[attr-defined]
 
 
 def cost_family(inst: dict[str, Any]) -> str:

@@ -487,3 +487,43 @@ def test_flipped_t4a_is_refuted_where_a_full_rank_w_is_cheaper(evidence):
     cx = evidence("T4-F2").counterexample
     instance = {k: np.asarray(v) for k, v in cx.instance.items()}
     assert mutant_by_id("T4.a~flip:c0").check.certify(instance, 0).certified
+
+
+CONJECTURE = """
+import sympy as sp
+from proofs_check.checks.costs import sample_costs
+from proofs_check.conjecture import Conjecture
+from proofs_check.observables.cost_observables import sink_cost
+from proofs_check.observables.solved import gamma_u, gamma_v
+
+c, gu, gv, n, eps = sp.symbols("c gu gv n eps")
+
+
+def quantities(inst, ops):
+    X, s = inst["X"], inst["s"]
+    return {"c": sink_cost(ops, X, s, inst["eps"]), "gu": gamma_u(ops, X),
+            "gv": gamma_v(ops, X, s), "n": X.shape[0]}
+
+
+rank_one_is_optimal = Conjecture(
+    name="rank_one_is_optimal",
+    title="c_sink >= L_n/(gamma_u gamma_v)",
+    hypotheses=(sp.StrictGreaterThan(gu, 0), sp.StrictGreaterThan(gv, 0)),
+    conclusion=sp.GreaterThan(c, sp.log((n - 1) * (1 - eps) / eps) / (gu * gv)),
+    quantities=quantities,
+    instances=sample_costs,
+    shapes=((3, 2), (4, 3)),
+    min_met=5,
+)
+"""
+
+
+def test_a_user_conjecture_over_the_sink_cost_is_refuted_and_certified(tmp_path):
+    """sink_cost, gamma_u, gamma_v from a user's quantities: the false 'rank-one is optimal'."""
+    from proofs_check.conjecture import load_conjectures
+
+    path = tmp_path / "t4_conjecture.py"
+    path.write_text(CONJECTURE)
+    (check,) = load_conjectures(f"{path}::rank_one_is_optimal")
+    ev = check.run(0, 40)
+    assert ev.verdict == "REFUTED" and ev.counterexample.certificate.certified

@@ -101,13 +101,13 @@ def _family_weights() -> np.ndarray:
 
 def sample_costs(rng: np.random.Generator, n: int, d: int, batch: int) -> dict[str, np.ndarray]:
     """``batch`` token sets ``X`` (B, n, d) with a sink ``s``, a tolerance ``eps in (0, 1/2)`` and a
-    causal flag (causal draws put the sink first)."""
+    causal flag ``causal`` (0/1; causal draws put the sink first)."""
     causal = rng.random(batch) < CAUSAL_FRACTION
     s = np.where(causal, 0, rng.integers(0, n, batch))
     fam = rng.choice(len(TOKEN_FAMILIES), size=batch, p=_family_weights())
     X = sample_tokens(rng, fam, n, d, s)
     eps = sample_eps(rng, batch)
-    return {"X": X, "s": s, "eps": eps, "causal": causal, "token_family": fam}
+    return {"X": X, "s": s, "eps": eps, "causal": causal.astype(np.int64), "token_family": fam}
 
 
 def _sample_costs_any_eps(
@@ -199,7 +199,7 @@ class CostObservables:
         if "sink_pair_min" in need:
             norms = ops.norm(Xb)
             to_sink = ops.norm(Xb[s][None, :] - Xb)
-            pairs = (cols != s) & (~xp.asarray(causal) | ((rows >= s) & (cols <= rows)))
+            pairs = (cols != s) & ((xp.asarray(causal) == 0) | ((rows >= s) & (cols <= rows)))
             prods = norms[:, None] * to_sink[None, :]
             out["sink_pair_min"] = ops.masked_min(prods.reshape(-1), pairs.reshape(-1))
         gram = Xb @ Xb.T
@@ -288,7 +288,7 @@ CHECK_OPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def checks() -> list[Callable[..., Any] | RelationCheck]:
+def checks() -> list[RelationCheck]:
     """The checks of T4, in THEORY.md order."""
     out = []
     for st in T4.STATEMENTS:

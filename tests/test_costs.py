@@ -435,3 +435,95 @@ def test_projector_bound_uses_the_exact_rank_and_is_sharper_below_full_width():
     res = oc.diag_cost(X, eps)
     L_n = math.log((2 - 1) * (1 - eps) / eps)
     assert res.converged and res.value <= 2 * L_n / g * (1 + 1e-6) < 3 * L_n / g
+
+
+# -- mutants of T4.a: generated, and the known-false ones certified ---------------------------------
+
+
+def _cost_instance(X, s, eps):
+    return {
+        "X": np.asarray(X, dtype=float),
+        "s": np.array(s),
+        "eps": np.array(float(eps)),
+        "causal": np.array(False),
+        "token_family": np.array(0),
+    }
+
+
+# x = (1, 2), s = 1: c_sink = L_1 = L_n/(gamma_u gamma_v) (n = 2, d = 1: the rank-one W is optimal)
+_TIGHT = _cost_instance([[1.0], [2.0]], 1, Fraction(1, 8))
+T4A_KNOWN_FALSE = {
+    # no room: c_sink equals the rank-one cost, the dual lower bound proves c_sink > 9/11 of it
+    "T4.a~margin:c0": _TIGHT,
+    # eps = 3/4 > (n-1)/n: L_n < 0, the bound is negative while c_sink >= 0 (W = 0 is feasible)
+    "T4.a~drop:h2": _cost_instance([[1.0], [2.0]], 1, Fraction(3, 4)),
+}
+
+
+def test_t4a_mutants_are_generated():
+    from proofs_check.checks import registry
+    from proofs_check.search.mutate import mutants_of
+
+    ids = {m.id for m in mutants_of(registry()["T4.a"])}
+    assert {"T4.a~flip:c0", "T4.a~margin:c0", "T4.a~drop:h0", "T4.a~drop:h2"} <= ids
+
+
+@pytest.mark.parametrize("mutant_id", sorted(T4A_KNOWN_FALSE))
+def test_known_false_t4a_mutants_are_certified(mutant_id):
+    from proofs_check.checks import registry
+    from proofs_check.search.mutate import mutant_by_id
+
+    mutant = mutant_by_id(mutant_id)
+    instance = T4A_KNOWN_FALSE[mutant_id]
+    cert = mutant.check.certify(instance, 0)
+    assert cert.certified, cert.note
+    assert not registry()["T4.a"].certify(instance, 0).certified  # the theorem holds there
+
+
+def test_flipped_t4a_is_refuted_where_a_full_rank_w_is_cheaper(evidence):
+    """T4.a~flip:c0 (c_sink >= the rank-one cost) is T4-F2's inequality: its counterexample."""
+    from proofs_check.search.mutate import mutant_by_id
+
+    cx = evidence("T4-F2").counterexample
+    instance = {k: np.asarray(v) for k, v in cx.instance.items()}
+    assert mutant_by_id("T4.a~flip:c0").check.certify(instance, 0).certified
+
+
+CONJECTURE = """
+import sympy as sp
+from proofs_check.checks.costs import sample_costs
+from proofs_check.conjecture import Conjecture
+from proofs_check.observables.cost_observables import sink_cost
+from proofs_check.observables.solved import gamma_u, gamma_v
+
+c, gu, gv, n, eps = sp.symbols("c gu gv n eps")
+
+
+def quantities(inst, ops):
+    X, s = inst["X"], inst["s"]
+    return {"c": sink_cost(ops, X, s, inst["eps"]), "gu": gamma_u(ops, X),
+            "gv": gamma_v(ops, X, s), "n": X.shape[0]}
+
+
+rank_one_is_optimal = Conjecture(
+    name="rank_one_is_optimal",
+    title="c_sink >= L_n/(gamma_u gamma_v)",
+    hypotheses=(sp.StrictGreaterThan(gu, 0), sp.StrictGreaterThan(gv, 0)),
+    conclusion=sp.GreaterThan(c, sp.log((n - 1) * (1 - eps) / eps) / (gu * gv)),
+    quantities=quantities,
+    instances=sample_costs,
+    shapes=((3, 2), (4, 3)),
+    min_met=5,
+)
+"""
+
+
+def test_a_user_conjecture_over_the_sink_cost_is_refuted_and_certified(tmp_path):
+    """sink_cost, gamma_u, gamma_v from a user's quantities: the false 'rank-one is optimal'."""
+    from proofs_check.conjecture import load_conjectures
+
+    path = tmp_path / "t4_conjecture.py"
+    path.write_text(CONJECTURE)
+    (check,) = load_conjectures(f"{path}::rank_one_is_optimal")
+    ev = check.run(0, 40)
+    assert ev.verdict == "REFUTED" and ev.counterexample.certificate.certified

@@ -59,6 +59,7 @@ from proofs_check.observables.cost_observables import (
 from proofs_check.observables.solved import as_ball, gamma_u, gamma_v, hull_distance
 from theory import costs as T4
 from theory.core import Statement
+from theory.sinks import TOLERANCE_BELOW_HALF
 
 COST_SHAPES = ((2, 1), (2, 3), (3, 2), (4, 3), (6, 4), (8, 8), (12, 6), (16, 4), (32, 16))
 BASE_COUNTS = (10, 10, 10, 10, 10, 5, 5, 5, 2)  # instances per shape at 2000 samples
@@ -101,13 +102,32 @@ def _family_weights() -> np.ndarray:
 
 def sample_costs(rng: np.random.Generator, n: int, d: int, batch: int) -> dict[str, np.ndarray]:
     """``batch`` token sets ``X`` (B, n, d) with a sink ``s``, a tolerance ``eps in (0, 1/2)`` and a
-    causal flag (causal draws put the sink first)."""
+    causal flag ``causal`` (0/1; causal draws put the sink first)."""
     causal = rng.random(batch) < CAUSAL_FRACTION
     s = np.where(causal, 0, rng.integers(0, n, batch))
     fam = rng.choice(len(TOKEN_FAMILIES), size=batch, p=_family_weights())
     X = sample_tokens(rng, fam, n, d, s)
     eps = sample_eps(rng, batch)
-    return {"X": X, "s": s, "eps": eps, "causal": causal, "token_family": fam}
+    return {"X": X, "s": s, "eps": eps, "causal": causal.astype(np.int64), "token_family": fam}
+
+
+def _sample_costs_any_eps(
+    rng: np.random.Generator, n: int, d: int, batch: int
+) -> dict[str, np.ndarray]:
+    """:func:`sample_costs` with ``eps`` in ``(0, 1)``: half the draws in ``[1/2, 1)``."""
+    out = sample_costs(rng, n, d, batch)
+    beyond = rng.uniform(0.5, 1.0, batch)
+    out["eps"] = np.where(rng.random(batch) < 0.5, out["eps"], beyond)
+    return out
+
+
+def _relaxed(hypothesis: sp.Rel) -> Callable[..., dict[str, np.ndarray]] | None:
+    """The sampler without the structure that enforces ``hypothesis`` (mutants that drop it):
+    only ``eps < 1/2`` is built into the draws."""
+    return _sample_costs_any_eps if hypothesis == TOLERANCE_BELOW_HALF.relation else None
+
+
+sample_costs.relaxed = _relaxed  # type: ignore[attr-defined]
 
 
 def cost_family(inst: dict[str, Any]) -> str:
@@ -180,7 +200,7 @@ class CostObservables:
         if "sink_pair_min" in need:
             norms = ops.norm(Xb)
             to_sink = ops.norm(Xb[s][None, :] - Xb)
-            pairs = (cols != s) & (~xp.asarray(causal) | ((rows >= s) & (cols <= rows)))
+            pairs = (cols != s) & ((xp.asarray(causal) == 0) | ((rows >= s) & (cols <= rows)))
             prods = norms[:, None] * to_sink[None, :]
             out["sink_pair_min"] = ops.masked_min(prods.reshape(-1), pairs.reshape(-1))
         gram = Xb @ Xb.T
@@ -269,7 +289,7 @@ CHECK_OPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def checks() -> list[Callable[..., Any] | RelationCheck]:
+def checks() -> list[RelationCheck]:
     """The checks of T4, in THEORY.md order."""
     out = []
     for st in T4.STATEMENTS:

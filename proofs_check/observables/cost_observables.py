@@ -17,7 +17,8 @@ Each is a :class:`~proofs_check.observables.solved.SolverObservable` (or dispatc
   (:func:`~proofs_check.observables.costs.certify_cost_upper_bound`); exactly ``+inf`` where no
   ``W`` is feasible by an exact argument (``c_sink``: ``0 in conv X`` or ``x_s`` not a vertex, both
   proven by an exact minimum-norm point, ``eps < 1/2``, no mask; ``c_diag``: two equal tokens,
-  ``eps < 1/2``); the whole real line when neither is proven (nothing can then be certified). The
+  ``eps < 1/2``); exactly ``0`` where ``W = 0`` is feasible (``eps >= k/(k+1)``, ``k`` the most
+  competitors of a row); the whole real line when neither is proven (nothing can then be certified). The
   lower end is a proven dual bound where one is found
   (:func:`~proofs_check.observables.costs.certify_cost_lower_bound`: the solver's multipliers and
   the softmax tangents, Gibbs' inequality, a proven bound on ``||M||_2``), else ``0``; so an
@@ -190,8 +191,10 @@ def _sink_enclosure(X: np.ndarray, s: Any, eps: Any, causal: Any) -> flint.arb:
             # T1.a: sum_i lambda_i x_i = 0 (or sum_j mu_j (x_s - x_j) = 0) makes some row's margin
             # <= 0 for every W, so A_is <= 1/2 < 1 - eps somewhere: no W is feasible
             return _remember(ENCLOSURES, key, flint.arb("inf"))
-    res = sink_result(_as_float(Xq), s_int, float(eq), is_causal)
     rows = programs.sink_rows(n, s_int, is_causal)
+    if programs.zero_is_feasible(rows, eq):
+        return _remember(ENCLOSURES, key, flint.arb(0))  # W = 0 is feasible: the optimum is 0
+    res = sink_result(_as_float(Xq), s_int, float(eq), is_causal)
     return _remember(ENCLOSURES, key, _upper_bound_ball(Xq, res, rows, eq))
 
 
@@ -207,8 +210,11 @@ def _diag_enclosure(X: np.ndarray, eps: Any) -> flint.arb:
     if eq < Fraction(1, 2) and len(set(tokens)) < n:
         # x_i = x_j: rows i and j score both equally, so A_ii <= 1/2 < 1 - eps for every W
         return _remember(ENCLOSURES, key, flint.arb("inf"))
+    rows = programs.diagonal_rows(n)
+    if programs.zero_is_feasible(rows, eq):
+        return _remember(ENCLOSURES, key, flint.arb(0))  # W = 0 is feasible: the optimum is 0
     res = diag_result(_as_float(Xq), float(eq))
-    return _remember(ENCLOSURES, key, _upper_bound_ball(Xq, res, programs.diagonal_rows(n), eq))
+    return _remember(ENCLOSURES, key, _upper_bound_ball(Xq, res, rows, eq))
 
 
 def _no_enclosure(*arrays: Any, **options: Any) -> flint.arb:

@@ -36,6 +36,7 @@ import math
 import warnings
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 import cvxpy as cp
@@ -48,6 +49,7 @@ from proofs_check.observables.geometry import halfspace_margin, vertex_margin
 from proofs_check.perturb import perturb_host
 from theory.symbols import log_odds_all
 
+PARAMETRIZED_MAX = 4096  # coefficients (rows x competitors x d^2) of a parametrised program
 GAP_TOLERANCE = 1e-4  # converged: (||W||_* of the repaired W - dual objective) / ||W||_* below this
 TOLERANCE_FACTOR = 10.0  # comparisons allow 10 x the solver's primal/dual/||W||_* disagreement
 REL_FLOOR = 1e-7  # and never less than this relative error (10 x Clarabel's 1e-8 tolerances)
@@ -203,14 +205,36 @@ def _build(
 ) -> tuple[cp.Problem, cp.Variable, list[RowConstraint]]:
     """The program in cvxpy. Rows are grouped by their number of competitors ``k``: ``k = 1`` is the
     linear constraint ``x_i^T W (x_j - x_t) <= -L_1`` (no exponential cone: exact and well conditioned
-    even when ``L_1`` is tiny), ``k >= 2`` a vectorised ``log_sum_exp`` per group."""
+    even when ``L_1`` is tiny), ``k >= 2`` a vectorised ``log_sum_exp`` per group.
+
+    For small programs (at most :data:`PARAMETRIZED_MAX` coefficients) the coefficients and the
+    bound are parameters of one program per structure (width, and the number of rows with each
+    ``k``), compiled once (cvxpy's DPP) and re-solved with new values: the canonicalisation, not the
+    solver, dominated a small solve (the adversary re-solves one structure at every step)."""
+    d = X.shape[1]
+    groups: dict[int, list[RowConstraint]] = {}
+    for rc in rows:
+        groups.setdefault(len(rc.competitors), []).append(rc)
+    counts = tuple((k, len(group)) for k, group in sorted(groups.items()))
+    if sum(k * m for k, m in counts) * d * d > PARAMETRIZED_MAX:
+        return _direct(X, groups, eps)
+    problem, W, coefficients, bound = _parametrized(d, counts)
+    for K, (_, group) in zip(coefficients, sorted(groups.items()), strict=True):
+        K.value = np.concatenate([score_gap_coefficients(X, rc) for rc in group])
+    bound.value = log_tolerance(eps)
+    order = [rc for _, group in sorted(groups.items()) for rc in group]
+    return problem, W, order
+
+
+def _direct(
+    X: np.ndarray, groups: dict[int, list[RowConstraint]], eps: float
+) -> tuple[cp.Problem, cp.Variable, list[RowConstraint]]:
+    """The same program with constant coefficients (large programs: a parametrised compilation
+    would hold a tensor of size coefficients x problem data)."""
     d = X.shape[1]
     W = cp.Variable((d, d))
     w = cp.vec(W, order="F")
     bound = log_tolerance(eps)
-    groups: dict[int, list[RowConstraint]] = {}
-    for rc in rows:
-        groups.setdefault(len(rc.competitors), []).append(rc)
     constraints = []
     for k, group in sorted(groups.items()):
         K = np.concatenate([score_gap_coefficients(X, rc) for rc in group])
@@ -221,6 +245,26 @@ def _build(
             constraints.append(cp.log_sum_exp(Z, axis=1) <= bound)
     order = [rc for _, group in sorted(groups.items()) for rc in group]
     return cp.Problem(cp.Minimize(cp.normNuc(W)), constraints), W, order
+
+
+@lru_cache(maxsize=64)
+def _parametrized(
+    d: int, counts: tuple[tuple[int, int], ...]
+) -> tuple[cp.Problem, cp.Variable, list[cp.Parameter], cp.Parameter]:
+    """``min ||W||_*`` s.t. one constraint group per ``(k, rows)`` in ``counts``, parametrised."""
+    W = cp.Variable((d, d))
+    w = cp.vec(W, order="F")
+    bound = cp.Parameter()
+    coefficients, constraints = [], []
+    for k, m in counts:
+        K = cp.Parameter((m * k, d * d))
+        coefficients.append(K)
+        if k == 1:
+            constraints.append(K @ w <= bound)
+        else:
+            Z = cp.reshape(K @ w, (m, k), order="C")
+            constraints.append(cp.log_sum_exp(Z, axis=1) <= bound)
+    return cp.Problem(cp.Minimize(cp.normNuc(W)), constraints), W, coefficients, bound
 
 
 def _row_duals(
@@ -317,6 +361,13 @@ def span_basis(X: np.ndarray, rtol: float = 1e-13) -> np.ndarray:
     return Vt[: max(r, 1)].T
 
 
+def zero_is_feasible(rows: list[RowConstraint], eps: float | Fraction) -> bool:
+    r"""``W = 0`` meets every row (exactly): ``A_it = 1/(k_i + 1) >= 1 - eps``, i.e.
+    ``k_i (1 - eps) <= eps`` for the largest number ``k_i`` of competitors; then the optimum is 0."""
+    q = eps if isinstance(eps, Fraction) else Fraction(float(eps))
+    return max((len(rc.competitors) for rc in rows), default=0) * (1 - q) <= q
+
+
 def solve_cost_program(X: np.ndarray, rows: list[RowConstraint], eps: float) -> CostResult:
     """``min ||W||_*`` subject to ``A_{i, t_i} >= 1 - eps`` for every listed row.
 
@@ -330,7 +381,7 @@ def solve_cost_program(X: np.ndarray, rows: list[RowConstraint], eps: float) -> 
     X = np.asarray(X, dtype=float)
     if not 0.0 < eps < 1.0:
         raise ValueError(f"eps must lie in (0, 1), got {eps}")
-    if not rows:
+    if not rows or zero_is_feasible(rows, eps):
         d = X.shape[1]
         return CostResult(0.0, 0.0, 0.0, True, "optimal", np.zeros((d, d)), 0.0, 0.0, -math.inf)
     base_rho2 = _scale_for(X, rows, eps)

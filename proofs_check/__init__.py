@@ -50,6 +50,9 @@ _PUBLIC = {
         for name in (
             "attention",
             "causal_mask",
+            "diag_cost",
+            "sink_cost",
+            "sink_lp_margin",
             "scores",
             "sink_margins",
             "SolverObservable",

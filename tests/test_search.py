@@ -254,7 +254,7 @@ def test_verify_phase_is_deterministic_and_reports_the_adversary():
     assert control["verdict"] == "REFUTED" and control["adversary"] is None  # random refuted it
     rounds = theorem["adversary"]["rounds"]  # the smallest interesting shape and the largest
     assert [r["shape"] for r in rounds] == [[3, 2], [64, 64]]
-    assert rounds[0]["restarts"] == 32 and rounds[1]["restarts"] == 8
+    assert rounds[0]["restarts"] == Searcher(3).config.restarts and rounds[1]["restarts"] == 8
 
 
 def test_verify_phase_refutes_a_control_the_random_phase_misses():

@@ -77,6 +77,7 @@ FAMILY_WEIGHTS = {  # all THEORY.md token families; more weight where T4's hypot
     "long_sink": 2.0,
 }
 CAUSAL_FRACTION = 0.25
+TARGET_BUDGET = (8, 10)  # verify's adversary (restarts, steps): a conic solve per step per restart
 MIN_MET = 8
 MIN_PER_SIDE = 5  # instances a conditional conclusion ("given") must see, else VACUOUS
 FP_SLACK = 1e-12  # relative float64 rounding allowed in evaluating a bound itself
@@ -267,6 +268,7 @@ def cost_check(statement: Statement, sink: str = "plain", **options: Any) -> Rel
         "rounding_multiple": 1.0,
         "instances_per_shape": instances_per_shape,
         "prepare_exact": exact_tokens,
+        "target_budget": TARGET_BUDGET,
     }
     return RelationCheck(
         statement,

@@ -26,6 +26,7 @@ A benchmark, not a test: it prints tables and asserts nothing; the machine's loa
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
@@ -175,6 +176,8 @@ def _run_worker(args: list[str]) -> Any:
 def measure(target: str, method: str, seeds: list[int], budget: float) -> dict[str, Any]:
     """Per-seed times, the median (the budget for a miss), and the load when it ran."""
     load = os.getloadavg()[0]
+    if method == "CMA-ES" and importlib.util.find_spec("cma") is None:
+        return {"times": [SKIPPED], "median": SKIPPED, "load": load, "origins": []}
     t0 = time.perf_counter()
     args = ["--worker", target, method, "--budget", str(budget), "--seeds", *map(str, seeds)]
     out = _run_worker(args) or {"times": [None] * len(seeds), "origins": []}
@@ -223,10 +226,16 @@ def false_table(rows: dict[str, dict[str, Any]], methods: list[str], budget: flo
             best = min(numeric, key=lambda m: med[m]["median"])
             ratio = med[best]["median"] / max(eng["median"], 1e-3)
             ratios.append(ratio)
-            cells += [f"{best} {_cell(med[best], budget)}", f"{ratio:.1f}x"]
+            missed = _cell(med[best], budget).startswith(">")  # every baseline missed
+            if missed and _cell(eng, budget).startswith(">"):
+                ratios.pop()  # nobody found it: no ratio
+                cells += [f"{best} {_cell(med[best], budget)}", "- (all missed)"]
+            else:
+                ratio_text = f"{'>=' if missed else ''}{ratio:.2g}x"
+                cells += [f"{best} {_cell(med[best], budget)}", ratio_text]
         else:
             cells += ["-", "-"]
-        loads = [med[m]["load"] for m in methods]
+        loads = [x for m in methods for x in med[m].get("loads", [med[m]["load"]])]
         cells.append(f"{min(loads):.1f}-{max(loads):.1f}")
         print(" | ".join(cells))
     if "engine" in methods:
@@ -260,6 +269,37 @@ def twin_table(rows: dict[str, dict[str, Any]], methods: list[str], budget: floa
     return clean
 
 
+def merge(paths: list[Path]) -> tuple[dict[str, dict[str, Any]], float, list[int]]:
+    """The false statements' rows of several ``--json`` records (same budget, other seeds) as one
+    table: per (target, method) every seed's time, the median over all of them, every load."""
+    records = [json.loads(p.read_text()) for p in paths]
+    budgets = {r["budget"] for r in records}
+    if len(budgets) != 1:
+        raise SystemExit(f"records with different budgets {sorted(budgets)} cannot be merged")
+    budget = budgets.pop()
+    seeds = [s for r in records for s in r["seeds"]]
+    rows: dict[str, dict[str, Any]] = {}
+    for r in records:
+        for target, by_method in r.get("false", {}).items():
+            for method, entry in by_method.items():
+                into = rows.setdefault(target, {}).setdefault(
+                    method, {"times": [], "loads": [], "origins": []}
+                )
+                into["times"] += entry["times"]
+                into["loads"].append(entry["load"])
+                into["origins"] += entry.get("origins", [])
+    for by_method in rows.values():
+        for entry in by_method.values():
+            times = entry["times"]
+            entry["load"] = max(entry["loads"])
+            if times and isinstance(times[0], str):
+                entry["median"] = times[0]
+                continue
+            entry["median"] = statistics.median(budget if t is None else t for t in times)
+            entry["found"] = sum(t is not None for t in times)
+    return rows, budget, seeds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--budget", type=float, default=60.0)
@@ -268,9 +308,11 @@ def main() -> None:
     parser.add_argument("--twin-seeds", type=int, nargs="+", default=None, help="default: --seeds")
     parser.add_argument("--targets", nargs="*", default=None, help="false targets (default all)")
     parser.add_argument("--methods", nargs="*", default=list(ALL_METHODS))
+    parser.add_argument("--no-false", action="store_true", help="skip the false statements' table")
     parser.add_argument("--no-twins", action="store_true")
     parser.add_argument("--no-verify", action="store_true")
     parser.add_argument("--json", type=Path, default=None, help="write every measurement here")
+    parser.add_argument("--merge", type=Path, nargs="+", help="print one table from --json files")
     parser.add_argument("--worker", nargs=2, metavar=("TARGET", "METHOD"), help=argparse.SUPPRESS)
     parser.add_argument("--verify-worker", metavar="TARGET", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -279,6 +321,12 @@ def main() -> None:
         return
     if args.verify_worker:
         verify_worker(args.verify_worker)
+        return
+    if args.merge:
+        rows, budget, seeds = merge(args.merge)
+        methods = [m for m in ALL_METHODS if all(m in r for r in rows.values())]
+        print(f"merged {len(args.merge)} records; budget {budget:g} s; seeds {seeds}\n")
+        false_table(rows, methods, budget)
         return
     targets = args.targets or list(FALSE)
     unknown = [t for t in targets if t not in FALSE]
@@ -292,13 +340,14 @@ def main() -> None:
         f"other engineers); budget {args.budget:g} s; seeds {args.seeds}; one interpreter per "
         f"(target, method)\n"
     )
-    record: dict[str, Any] = {"budget": args.budget, "seeds": args.seeds, "false": {}}
-    rows = {t: {m: measure(t, m, args.seeds, args.budget) for m in methods} for t in targets}
-    record["false"] = rows
-    print("False statements (time to the first certified counterexample, median over seeds):\n")
-    record["summary"] = false_table(rows, methods, args.budget)
-    if any(rows[t].get("CMA-ES", {}).get("median") == SKIPPED for t in rows):
-        print(CMA_MISSING)
+    record: dict[str, Any] = {"budget": args.budget, "seeds": args.seeds, "load": os.getloadavg()}
+    if not args.no_false:
+        rows = {t: {m: measure(t, m, args.seeds, args.budget) for m in methods} for t in targets}
+        record["false"] = rows
+        print("False statements (time to the first certified counterexample, median of seeds):\n")
+        record["summary"] = false_table(rows, methods, args.budget)
+        if any(rows[t].get("CMA-ES", {}).get("median") == SKIPPED for t in rows):
+            print(CMA_MISSING)
     if not args.no_twins:
         twins = {
             TWIN[t]: {m: measure(TWIN[t], m, twin_seeds, twin_budget) for m in methods}

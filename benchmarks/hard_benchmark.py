@@ -231,7 +231,8 @@ def false_table(rows: dict[str, dict[str, Any]], methods: list[str], budget: flo
                 ratios.pop()  # nobody found it: no ratio
                 cells += [f"{best} {_cell(med[best], budget)}", "- (all missed)"]
             else:
-                ratio_text = f"{'>=' if missed else ''}{ratio:.2g}x"
+                shown = f"{ratio:.0f}" if ratio >= 10 else f"{ratio:.2g}"
+                ratio_text = f"{'>=' if missed else ''}{shown}x"
                 cells += [f"{best} {_cell(med[best], budget)}", ratio_text]
         else:
             cells += ["-", "-"]

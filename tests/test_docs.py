@@ -220,7 +220,7 @@ def test_a_controls_certified_counterexample_is_printed():
         "detail": "",
         "error": None,
         "extra": {"family_counts": {"collapsed/psd": 37}},
-        "adversary": {"shape": [2, 2], "restarts": 8, "steps": 50},
+        "adversary": {"rounds": [{"shape": [2, 2], "restarts": 8, "steps": 50}]},
         "machine_dependent": {"float_noise": 0, "adversary_worst_slack": -0.3},
     }
     record = EvidenceRecord("T1-F4", 0, 300, (300,), evidence, (), True)
@@ -234,7 +234,7 @@ def test_a_controls_certified_counterexample_is_printed():
     assert "certified by arb ball arithmetic at 53 bits" in section
     assert "[T1-F4.json](counterexamples/T1-F4.json)" in section
     assert r"\sqrt{\mathrm{ns}_ {2}} \geq" in section  # the violated conclusion, in LaTeX
-    assert "n = 2, d = 2, 8 restarts × 50 steps" in section  # what the adversary covered
+    assert "n = 2, d = 2: 8 restarts × 50 steps" in section  # what the adversary covered
     assert "-0.3" not in section  # its worst slack depends on the machine: not on the page
     assert ".venv/bin/proofs-check verify T1-F4 --seed 0 --samples 300 --no-db" in section
     assert "not checked yet" in page  # the other statements have no record here

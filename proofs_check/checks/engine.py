@@ -331,6 +331,7 @@ class RelationCheck:
 
         out = jax.vmap(one)(batch)
         out["side"] = jnp.moveaxis(out["side"], 0, 1)  # (conclusions, B, k)
+        out["side_firm"] = jnp.moveaxis(out["side_firm"], 0, 1)
         out["side_slack"] = jnp.moveaxis(out["side_slack"], 0, 1)
         out["any_nan"] = jnp.any(out["any_nan"])
         out["case_violated"] = out.pop("violated")
@@ -367,6 +368,7 @@ class RelationCheck:
         labels = self.side_labels()
         side_counts: Counter[str] = Counter({lab: 0 for lab in labels if lab is not None})
         side_worst: dict[str, float] = {lab: math.inf for lab in side_counts}
+        side_ties = 0
         candidates: list[Candidate] = []
         worst = math.inf
         rounding_level = 0
@@ -379,11 +381,14 @@ class RelationCheck:
             out = self.evaluate(batch)
             met_inst = np.any(out["met"], axis=1)
             on_side = np.any(out["side"], axis=2)  # (conclusions, B)
+            # a side is counted where its given holds clearly; ties decided by rounding apart
+            firm = np.any(out["side_firm"], axis=2)
             ev.tried += per_shape
             ev.met += int(met_inst.sum())
             for k, lab in enumerate(labels):
                 if lab is not None:
-                    side_counts[lab] += int(on_side[k].sum())
+                    side_counts[lab] += int(firm[k].sum())
+                    side_ties += int((on_side[k] & ~firm[k]).sum())
                     side_worst[lab] = min(side_worst[lab], float(np.min(out["side_slack"][k])))
             case_slack, case_violated = out["case_slack"], out["case_violated"]
             if met_inst.any():
@@ -396,7 +401,7 @@ class RelationCheck:
                         proved += self.proves({key: inst[key] for key in drawn})
                     if self.side_breakdown is not None:
                         for k, lab in enumerate(labels):
-                            if lab is not None and on_side[k, b]:
+                            if lab is not None and firm[k, b]:
                                 breakdown[f"{self.side_breakdown(inst)}: {lab}"] += 1
             scale = out.get("rounding_scale", out["batch"].get("rounding_scale"))
             rounding_only: set[int] = set()
@@ -425,6 +430,7 @@ class RelationCheck:
         ev.families = sorted(families)
         ev.extra["family_counts"] = dict(sorted(families.items()))
         if side_counts:
+            ev.machine["side_ties"] = side_ties  # whether a tie falls on a side is rounding
             ev.sides = dict(side_counts)
             ev.extra["sides"] = {
                 lab: {

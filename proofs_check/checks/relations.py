@@ -35,6 +35,8 @@ EQ_TOL = 1e-10  # relative tolerance for an equation to count as holding in floa
 LAMBDA = 10.0  # weight of a hypothesis violation against the conclusion's slack (both in [-1, 1])
 TAU = 1e-6  # hypotheses are pushed to hold with this much relative room, so rounding keeps them
 NOISE = 1e-12  # relative violations smaller than this are rounding, not search candidates
+SIDE_TIE = 1e-9  # a ``given`` within this (relative) of its threshold is a tie (unless both of its
+# sides are exactly 0): its side is decided by rounding, so it is counted apart (machine-dependent)
 
 
 def sympy_relations_of(
@@ -113,7 +115,8 @@ def evaluate_cases(
     """A statement's relations on one instance, per case ``k``:
 
     * ``met`` (k,): every hypothesis holds; ``side`` (C, k): ``met`` and conclusion ``c``'s own
-      ``given`` hold (its side); ``side_slack`` (C, k): its sigma there (``inf`` elsewhere);
+      ``given`` hold (its side); ``side_firm``: and every ``given`` holds by more than
+      ``SIDE_TIE`` (not a tie that rounding decides); ``side_slack`` (C, k): its sigma on the side;
     * ``case_slack`` (k,): the least conclusion sigma where its side holds;
     * ``violated`` (k,): some conclusion fails in float64 on its side; ``violated_clear``: and
       by more than ``NOISE`` (or a strict relation met with equality) -- a search candidate;
@@ -131,13 +134,16 @@ def evaluate_cases(
         raw, sigma = relation_slack(h, env, xp)
         met = met & relation_holds(h, raw, sigma) & xp.isfinite(raw)
         pen = pen + _finite(penalty(h, sigma, xp), xp)
-    sides, slacks, violated, clear, raws, scores = [], [], [], [], [], []
+    sides, firm, slacks, violated, clear, raws, scores = [], [], [], [], [], [], []
     for c, given in concls:
         mask, cpen = met, pen
+        decided = met
         for g in given:
             graw, gsigma = relation_slack(g, env, xp)
             mask = mask & relation_holds(g, graw, gsigma) & xp.isfinite(graw)
+            decided = decided & ((xp.abs(gsigma) > SIDE_TIE) | _both_zero(g, env, xp))
             cpen = cpen + _finite(penalty(g, gsigma, xp), xp)
+        firm.append(mask & decided)
         raw, sigma = relation_slack(c, env, xp)
         finite = xp.isfinite(sigma)
         fails = mask & ~relation_holds(c, raw, sigma)
@@ -154,6 +160,7 @@ def evaluate_cases(
     return {
         "met": met,
         "side": xp.stack(sides),
+        "side_firm": xp.stack(firm),
         "side_slack": slack_stack,
         "case_slack": xp.min(slack_stack, axis=0),
         "violated": xp.any(xp.stack(violated), axis=0),
@@ -162,6 +169,14 @@ def evaluate_cases(
         "score": xp.min(xp.stack(scores), axis=0),
         "any_nan": xp.any(xp.stack([xp.any(xp.isnan(v)) for v in env.values()])),
     }
+
+
+def _both_zero(rel: sp.Rel, env: Mapping[str, Any], xp: Any) -> Any:
+    """Both sides exactly 0 (e.g. a solver value snapped to 0 against 0): decided, not a tie."""
+    f, names = lambdified(rel, "numpy" if xp is np else "jax")
+    with np.errstate(all="ignore"):
+        big, small = f(*[env[nm] for nm in names])
+    return (xp.asarray(big, dtype=xp.float64) == 0) & (xp.asarray(small, dtype=xp.float64) == 0)
 
 
 def _finite(x: Any, xp: Any) -> Any:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import dataclasses
 from fractions import Fraction
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from proofs_check.backend import ARB, JAX, to_arb_array
 from proofs_check.checks import registry
 from proofs_check.checks import smoothing as C
-from proofs_check.checks.engine import float_holds, float_slack, sympy_relations_of
+from proofs_check.checks.relations import relation_holds, relation_slack, sympy_relations_of
 from proofs_check.evidence import HOLDS, REFUTED
 from proofs_check.instances import rng_for
 from theory import smoothing as T3
@@ -65,8 +66,8 @@ def _given_counts(sid: str, samples_per_shape: int = 40) -> list[int]:
         for k, (_, given) in enumerate(concls):
             mask = np.asarray(out["met"])
             for g in given:
-                raw, rel = float_slack(g, obs)
-                mask = mask & np.asarray(float_holds(g, raw, rel))
+                raw, rel = relation_slack(g, obs, jnp)
+                mask = mask & np.asarray(relation_holds(g, raw, rel))
             counts[k] += int(np.any(mask, axis=1).sum())
     return counts
 

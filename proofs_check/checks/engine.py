@@ -45,8 +45,6 @@ from proofs_check.certify import (
 from proofs_check.checks.relations import (
     case_environment,
     evaluate_cases,
-    relation_holds,
-    relation_slack,
     sympy_relations_of,
 )
 from proofs_check.evidence import Counterexample, Evidence
@@ -75,14 +73,6 @@ class StatementCheck(Protocol):
     statement: Statement
 
     def run(self, seed: int, samples: int) -> Evidence: ...
-
-
-def float_slack(rel: sp.Rel, env: Mapping[str, Any]) -> tuple[jax.Array, jax.Array]:
-    """``(raw, relative)`` slack of a relation on JAX float observables (:func:`relation_slack`)."""
-    return relation_slack(rel, env, jnp)
-
-
-float_holds = relation_holds  # the float64 reading of a relation (one evaluator: ``relations``)
 
 
 SLACK = "slack:"  # ``Reported.value`` ``"slack:K"``: conclusion ``K``'s scale-free slack
@@ -628,19 +618,6 @@ class EvenShare:
     def __call__(self, samples: int) -> tuple[int, ...]:
         each = max(1, math.ceil(samples / (self.divisor * self.count)))
         return (each,) * self.count
-
-
-@dataclass(frozen=True)
-class _WithOps:
-    observables: Callable[[Instance, Any], dict[str, Any]]
-
-    def __call__(self, inst: Instance) -> dict[str, Any]:
-        return perturbed_observables(self.observables, inst, JAX)
-
-
-def _per_case(v: jax.Array) -> jax.Array:
-    """A per-instance value ``(B,)`` as ``(B, 1)`` so it broadcasts against per-case ``(B, k)``."""
-    return v[:, None] if v.ndim == 1 else v
 
 
 def _worst_case_only(violated: np.ndarray, case_slack: np.ndarray) -> np.ndarray:

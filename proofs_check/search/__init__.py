@@ -52,11 +52,8 @@ def resolve_check(statement_id: str) -> Any:
 
 
 def certify_instance(statement_id: str, instance: dict[str, Any], case: int = 0) -> Any:
-    """Re-certify one exact instance of a statement (what a printed counterexample snippet calls)."""
-    from proofs_check.search.replay import replayer_for
+    """Re-certify one exact instance of a statement (what a printed counterexample snippet calls):
+    :func:`proofs_check.api.certify_instance`."""
+    from proofs_check.api import certify_instance as certify
 
-    check = resolve_check(statement_id)
-    replayer = replayer_for(check)
-    if replayer is None:
-        raise ValueError(f"{statement_id}: its check cannot certify a single instance")
-    return replayer(instance, case)
+    return certify(statement_id, instance, case)

@@ -31,7 +31,7 @@ from proofs_check.instances import rng_for
 from proofs_check.search.adversary import relation_check_of
 from proofs_check.search.driver import shape_schedule
 from proofs_check.search.numeric import FLOAT, case_slacks, float_oracle
-from proofs_check.search.space import decode, encode, exact_instance, float_instance, infer_space
+from proofs_check.search.space import decode, encode, exact_instance, float_instance, space_of
 
 NOT_APPLICABLE = "n/a"  # a method that has no parameterisation for this check
 
@@ -63,7 +63,7 @@ def random_jit(check: Any, seed: int, budget: float, batch: int = 256) -> float 
     if rc is None:
         return None
     rc = dataclasses.replace(rc)  # a fresh object: its jitted evaluate compiles afresh
-    space = infer_space(rc.sample, rc.shapes)
+    space = space_of(rc.sample, rc.shapes, rc.domain)
     for round_ in range(10**9):
         for idx, (n, d) in enumerate(rc.shapes):
             if time.perf_counter() - start > budget:
@@ -86,7 +86,7 @@ def random_numpy(check: Any, seed: int, budget: float, batch: int = 64) -> float
     rc = relation_check_of(check)
     if rc is None:
         return None
-    space = infer_space(rc.sample, rc.shapes)
+    space = space_of(rc.sample, rc.shapes, rc.domain)
     for round_ in range(10**9):
         for idx, (n, d) in enumerate(rc.shapes):
             sample = rc.sample(
@@ -151,7 +151,7 @@ def hypothesis_search(check: Any, seed: int, budget: float) -> float | None:
     rc = relation_check_of(check)
     if rc is None:
         return NOT_APPLICABLE
-    space = infer_space(rc.sample, rc.shapes)
+    space = space_of(rc.sample, rc.shapes, rc.domain)
     found: list[float] = []
 
     @settings(
@@ -208,7 +208,7 @@ def evolution_search(check: Any, seed: int, budget: float) -> float | None:
     rc = relation_check_of(check)
     if rc is None:
         return NOT_APPLICABLE
-    space = infer_space(rc.sample, rc.shapes)
+    space = space_of(rc.sample, rc.shapes, rc.domain)
     schedule = shape_schedule(rc.shapes)
     for round_ in range(10**9):
         n, d = schedule[round_ % len(schedule)]

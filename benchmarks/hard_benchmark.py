@@ -6,8 +6,8 @@ Targets: ``hard_statements.FALSE`` (12 statements, their exact witnesses kept on
 ``tests/test_hard_targets.py``) and their twins ``hard_statements.TRUE``. Methods
 (``baselines.py`` and :func:`cma_search` here): the engine (``proofs_check.search`` without the
 database), random search with the statement's sampler (jitted check and NumPy oracle),
-Hypothesis with ``target``, SciPy's differential evolution, CMA-ES (``cma``; skipped, with a line
-saying so, when it is not installed). Every (target, method) runs in a fresh interpreter, its seeds
+Hypothesis with ``target``, SciPy's differential evolution, CMA-ES (``cma``, in the test extra).
+Every (target, method) runs in a fresh interpreter, its seeds
 one after the other, each with the same budget; a miss counts as the budget (shown ``>B``).
 
 Also, per false statement, ``proofs_check.verify`` in its default run (samples 2000, adversary on):
@@ -27,7 +27,6 @@ A benchmark, not a test: it prints tables and asserts nothing; the machine's loa
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import statistics
@@ -43,32 +42,24 @@ sys.path.insert(0, str(HERE))
 from baselines import METHODS, NOT_APPLICABLE, Parameterised, _certified, _Found, _Timeout  # noqa: E402
 from hard_statements import FALSE, KIND, TRUE, TWIN  # noqa: E402
 
-SKIPPED = "skipped"
-CMA_MISSING = (
-    "CMA-ES skipped: the 'cma' package is not installed (add cma==4.5.0 to the bench extra)"
-)
-
 
 def cma_search(check: Any, seed: int, budget: float) -> float | None | str:
     """CMA-ES (``cma.CMAEvolutionStrategy``) on the parameterisation and penalised score that
     Hypothesis and differential evolution use, started at a sampled instance, ``sigma0 = 1``; a new
     sampled start (next shape of the schedule) when it stops."""
-    try:
-        import cma
-    except ImportError:
-        return SKIPPED
+    import cma  # the test extra (pyproject.toml), pinned in requirements.lock
     import numpy as np
 
     from proofs_check.instances import rng_for
     from proofs_check.search.adversary import relation_check_of
     from proofs_check.search.driver import shape_schedule
-    from proofs_check.search.space import infer_space
+    from proofs_check.search.space import space_of
 
     start = time.perf_counter()
     rc = relation_check_of(check)
     if rc is None:
         return NOT_APPLICABLE
-    space = infer_space(rc.sample, rc.shapes)
+    space = space_of(rc.sample, rc.shapes, rc.domain)
     schedule = shape_schedule(rc.shapes)
     for round_ in range(10**9):
         n, d = schedule[round_ % len(schedule)]
@@ -149,7 +140,7 @@ def worker(target: str, method: str, seeds: list[int], budget: float) -> None:
         except Exception as exc:  # a method that crashes finds nothing
             print(f"{target} {method} seed {seed}: {type(exc).__name__}: {exc}", file=sys.stderr)
             value = None
-        if value in (NOT_APPLICABLE, SKIPPED):
+        if value == NOT_APPLICABLE:
             times = [value]
             break
         times.append(None if value is None or value > budget else value)
@@ -177,8 +168,6 @@ def _run_worker(args: list[str]) -> Any:
 def measure(target: str, method: str, seeds: list[int], budget: float) -> dict[str, Any]:
     """Per-seed times, the median (the budget for a miss), and the load when it ran."""
     load = os.getloadavg()[0]
-    if method == "CMA-ES" and importlib.util.find_spec("cma") is None:
-        return {"times": [SKIPPED], "median": SKIPPED, "load": load, "origins": []}
     t0 = time.perf_counter()
     args = ["--worker", target, method, "--budget", str(budget), "--seeds", *map(str, seeds)]
     out = _run_worker(args) or {"times": [None] * len(seeds), "origins": []}
@@ -347,8 +336,6 @@ def main() -> None:
         record["false"] = rows
         print("False statements (time to the first certified counterexample, median of seeds):\n")
         record["summary"] = false_table(rows, methods, args.budget)
-        if any(rows[t].get("CMA-ES", {}).get("median") == SKIPPED for t in rows):
-            print(CMA_MISSING)
     if not args.no_twins:
         twins = {
             TWIN[t]: {m: measure(TWIN[t], m, twin_seeds, twin_budget) for m in methods}

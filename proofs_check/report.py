@@ -101,6 +101,13 @@ def notes(results: list[Evidence]) -> list[str]:
         adv = getattr(ev, "adversary", None) or {}
         if adv.get("error"):
             parts.append(f"adversarial phase failed: {adv['error']}")
+        reached = adv.get("worst_slack")
+        if reached is not None and reached < 0 and ev.counterexample is None:
+            parts.append(
+                "the adversarial phase reached float64 violations (the adversary column) that ball "
+                "arithmetic did not confirm on the exact instance (its hypotheses or its "
+                "conclusion): float noise, not counterexamples"
+            )
         if ev.verdict == "VACUOUS" and ev.met < ev.min_met:
             parts.append(f"only {ev.met} instance(s) met the hypotheses (need {ev.min_met})")
         for side in ev.thin_sides if ev.verdict == "VACUOUS" else ():

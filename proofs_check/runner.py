@@ -95,7 +95,12 @@ class Phases(Protocol):
     def reuse(self, check: Any) -> Any: ...
 
     def target(
-        self, check: Any, ev: Evidence, reused: Any = None, adversary: bool = True
+        self,
+        check: Any,
+        ev: Evidence,
+        reused: Any = None,
+        adversary: bool = True,
+        samples: int | None = None,
     ) -> None: ...
 
 
@@ -113,7 +118,7 @@ def run_statement(
             reused = None
     ev = run_check(check, seed, samples)
     if phases is not None and ev.error is None:
-        phases.target(check, ev, reused, adversary)
+        phases.target(check, ev, reused, adversary, samples)
     return ev
 
 

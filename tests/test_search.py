@@ -4,7 +4,7 @@ shrinking, certified counterexamples for the controls, the verify phase, and the
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
@@ -19,7 +19,7 @@ from proofs_check.runner import resolve, run_all
 from proofs_check.search.adversary import Adversary, AdversaryConfig, relation_check_of
 from proofs_check.search.axes import probe_axes
 from proofs_check.search.database import CounterexampleDB
-from proofs_check.search.driver import Searcher, shape_schedule
+from proofs_check.search.driver import LARGEST_CONFIG, SEARCH_CONFIG, Searcher, shape_schedule
 from proofs_check.search.numeric import float_oracle
 from proofs_check.search.shrink import shrink
 from proofs_check.search.snippet import snippet
@@ -178,12 +178,15 @@ FLAT = RelationCheck(
 
 
 def test_gradient_reaches_violations_the_starts_do_not_have():
-    adversary = Adversary(FLAT, AdversaryConfig(restarts=16, steps=60, learning_rate=0.2))
+    # sampled starts only: a structured corner (``sharpen``: W times 10-100) is violated at once
+    config = AdversaryConfig(restarts=16, steps=60, learning_rate=0.2, structured_fraction=0.0)
+    adversary = Adversary(FLAT, config)
     starts, _ = adversary.starts(0, (4, 3), 0)
     assert not any(float_oracle(FLAT, _take(starts, b)).violated for b in range(16))
     result = adversary.run(0, (4, 3))
     assert result.violated.sum() >= 8 and result.worst_slack < 0
-    outcome = Searcher(0).search(FLAT, 20.0)
+    outcome = Searcher(0, config=replace(SEARCH_CONFIG, structured_fraction=0.0, learning_rate=0.2))
+    outcome = outcome.search(FLAT, 20.0)
     assert outcome.found is not None and outcome.found.certificate.certified
     assert "adversary" in outcome.found.origin  # found by descent, not by screening the starts
 
@@ -252,9 +255,16 @@ def test_verify_phase_is_deterministic_and_reports_the_adversary():
     assert theorem["verdict"] == "HOLDS" and reached >= -1e-12
     assert "worst_slack" not in theorem["adversary"]  # trajectory-dependent: machine_dependent
     assert control["verdict"] == "REFUTED" and control["adversary"] is None  # random refuted it
-    rounds = theorem["adversary"]["rounds"]  # the smallest interesting shape and the largest
-    assert [r["shape"] for r in rounds] == [[3, 2], [64, 64]]
-    assert rounds[0]["restarts"] == Searcher(3).config.restarts and rounds[1]["restarts"] == 8
+    # gradient rounds: the smallest interesting shape, the smallest and the largest
+    rounds = theorem["adversary"]["rounds"]
+    assert [r["shape"] for r in rounds] == [[3, 2], [2, 1], [64, 64]]
+    assert rounds[0]["restarts"] == Searcher(3).config.restarts
+    assert rounds[2]["restarts"] == LARGEST_CONFIG.restarts
+    # the screen: every declared shape, then n grown (doubled) up to four times the largest
+    screened = theorem["adversary"]["screened"]["shapes"]
+    declared = [list(s) for s in registry()["T1.a"].shapes]
+    assert sorted(map(tuple, screened[: len(declared)])) == sorted(map(tuple, declared))
+    assert screened[len(declared) :] == [[128, 64], [256, 64]]
 
 
 def test_verify_phase_refutes_a_control_the_random_phase_misses():

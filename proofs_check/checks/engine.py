@@ -397,10 +397,8 @@ class RelationCheck:
             rounding_only: set[int] = set()
             escalated = np.zeros(np.shape(case_violated), dtype=bool)
             for b, k in np.argwhere(case_violated):
-                if (
-                    self.rounding_multiple > 0
-                    and scale is not None
-                    and -float(out["raw_min"][b, k]) <= self.rounding_multiple * float(scale[b])
+                if self.is_rounding_multiple(
+                    float(out["raw_min"][b, k]), None if scale is None else float(scale[b])
                 ):
                     rounding_only.add(int(b))
                     continue
@@ -450,6 +448,20 @@ class RelationCheck:
         if self.describe is not None:
             ev.detail = "; ".join(t for t in (ev.detail, self.describe(ev)) if t)
         return ev
+
+    def is_rounding_multiple(self, raw: float, scale: float | None) -> bool:
+        """A violation by ``-raw`` within ``rounding_multiple`` of the instance's rounding scale."""
+        return (
+            self.rounding_multiple > 0
+            and scale is not None
+            and -raw <= self.rounding_multiple * scale
+        )
+
+    def is_rounding_level(self, sigma: float, raw: float, scale: float | None) -> bool:
+        """A float64 violation the random phase counts as rounding and never escalates: within
+        ``rounding_floor`` (scale-free) or ``rounding_multiple`` (of ``rounding_scale``)."""
+        floor = self.rounding_floor > 0 and -self.rounding_floor <= sigma <= 0
+        return floor or self.is_rounding_multiple(raw, scale)
 
     # -- the rigorous phase -----------------------------------------------------------------------
 

@@ -17,7 +17,9 @@ strict; ``sigma >= -EQ_TOL`` for an equation). The penalised score the adversary
     pen = max(0, TAU - sigma)  (inequalities),   pen = |sigma|  (equations),
 
 so ``score_k < 0`` is reached only where a conclusion fails while every hypothesis holds (up to
-``TAU``): the hypothesis set enters as a penalty, the conclusion as the objective.
+``TAU``): the hypothesis set enters as a penalty, the conclusion as the objective. Where a
+relation has a side 0 (``delta > 0``), ``sigma`` is a sign and has no gradient; the objective
+then differentiates ``raw / scale`` at a fixed scale (:func:`objective_slack`).
 """
 
 from __future__ import annotations
@@ -71,6 +73,12 @@ def lambdified(rel: sp.Rel, module: str) -> tuple[Callable[..., Any], tuple[str,
 
 def relation_slack(rel: sp.Rel, env: Mapping[str, Any], xp: Any) -> tuple[Any, Any]:
     """``(raw, sigma)``: ``big - small`` (``-|.|`` for an equation) and the scale-free slack."""
+    raw, sigma, _ = relation_terms(rel, env, xp)
+    return raw, sigma
+
+
+def relation_terms(rel: sp.Rel, env: Mapping[str, Any], xp: Any) -> tuple[Any, Any, Any]:
+    """``(raw, sigma, scale)``: :func:`relation_slack` and its ``scale = |big| + |small|``."""
     f, names = lambdified(rel, "numpy" if xp is np else "jax")
     with np.errstate(all="ignore"):
         big, small = f(*[env[nm] for nm in names])
@@ -79,7 +87,24 @@ def relation_slack(rel: sp.Rel, env: Mapping[str, Any], xp: Any) -> tuple[Any, A
         raw = big - small
         if isinstance(rel, sp.Eq):
             raw = -xp.abs(raw)
-        return raw, raw / (xp.abs(big) + xp.abs(small) + 1e-300)
+        scale = xp.abs(big) + xp.abs(small) + 1e-300
+        return raw, raw / scale, scale
+
+
+def has_zero_side(rel: sp.Rel) -> bool:
+    """One side of the relation is the number 0 (``delta > 0``): its sigma is then only a sign."""
+    return any(side.is_number and side == 0 for side in (rel.lhs, rel.rhs))
+
+
+def objective_slack(rel: sp.Rel, raw: Any, sigma: Any, scale: Any, xp: Any) -> Any:
+    """``sigma`` as the adversary's objective reads it: the same value, and where one side is 0
+    (so ``sigma = sign(big)`` has no gradient) the gradient of ``raw / scale`` with the scale
+    held fixed, i.e. of ``log |big|``, so that ``delta > 0`` is pushed towards ``delta = 0``."""
+    if xp is np or not has_zero_side(rel):
+        return sigma
+    from jax import lax
+
+    return sigma + (raw - lax.stop_gradient(raw)) / lax.stop_gradient(scale)
 
 
 def relation_holds(rel: sp.Rel, raw: Any, sigma: Any) -> Any:
@@ -131,20 +156,21 @@ def evaluate_cases(
     met = xp.ones(shape, dtype=bool)
     pen = xp.zeros(shape)
     for h in hyps:
-        raw, sigma = relation_slack(h, env, xp)
+        raw, sigma, scale = relation_terms(h, env, xp)
         met = met & relation_holds(h, raw, sigma) & xp.isfinite(raw)
-        pen = pen + _finite(penalty(h, sigma, xp), xp)
+        pen = pen + _finite(penalty(h, objective_slack(h, raw, sigma, scale, xp), xp), xp)
     sides, firm, slacks, violated, clear, raws, scores = [], [], [], [], [], [], []
     for c, given in concls:
         mask, cpen = met, pen
         decided = met
         for g in given:
-            graw, gsigma = relation_slack(g, env, xp)
+            graw, gsigma, gscale = relation_terms(g, env, xp)
             mask = mask & relation_holds(g, graw, gsigma) & xp.isfinite(graw)
             decided = decided & ((xp.abs(gsigma) > SIDE_TIE) | _both_zero(g, env, xp))
-            cpen = cpen + _finite(penalty(g, gsigma, xp), xp)
+            gobjective = objective_slack(g, graw, gsigma, gscale, xp)
+            cpen = cpen + _finite(penalty(g, gobjective, xp), xp)
         firm.append(mask & decided)
-        raw, sigma = relation_slack(c, env, xp)
+        raw, sigma, scale = relation_terms(c, env, xp)
         finite = xp.isfinite(sigma)
         fails = mask & ~relation_holds(c, raw, sigma)
         beyond_noise = sigma < -NOISE
@@ -155,7 +181,8 @@ def evaluate_cases(
         violated.append(fails)
         clear.append(fails & finite & beyond_noise)
         raws.append(xp.where(mask, raw, 0.0))
-        scores.append(xp.where(finite, sigma, 1.0) + LAMBDA * cpen)
+        objective = objective_slack(c, raw, sigma, scale, xp)
+        scores.append(xp.where(finite, objective, 1.0) + LAMBDA * cpen)
     slack_stack = xp.stack(slacks)
     return {
         "met": met,

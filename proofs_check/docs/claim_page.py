@@ -71,10 +71,22 @@ def adversary_text(evidence: Mapping[str, Any]) -> str | None:
     if adversary.get("error"):
         return "error: " + str(adversary["error"])
     parts = []
+    screened = adversary.get("screened")
+    if isinstance(screened, Mapping) and screened.get("shapes"):
+        starts = screened.get("starts")
+        counts = starts if isinstance(starts, list) else [starts] * len(screened["shapes"])
+        if len(set(counts)) == 1:
+            shapes = ", ".join(f"{n}×{d}" for n, d in screened["shapes"])
+            parts.append(f"{counts[0]} starts screened at each n × d of {shapes}")
+        else:
+            each = ", ".join(
+                f"{n}×{d} ({k})" for (n, d), k in zip(screened["shapes"], counts, strict=True)
+            )
+            parts.append(f"starts screened at n × d (how many): {each}")
     for rnd in adversary.get("rounds") or ():
         shape = rnd.get("shape")
         parts.append(
-            f"n = {shape[0]}, d = {shape[1]}: {rnd.get('restarts')} restarts × "
+            f"gradient round at n = {shape[0]}, d = {shape[1]}: {rnd.get('restarts')} restarts × "
             f"{rnd.get('steps')} steps"
         )
     return (

@@ -10,8 +10,10 @@ adversarial phase that ``verify`` runs after every statement's random phase.
    (:mod:`.shrink`) and **certified** (the check's own ``certify``: ball arithmetic, hypotheses
    proven too); the first certified one is saved to the database and returned;
 
-The verify phase is one round at one small shape (fixed restarts and steps: deterministic for a
-seed), on every theorem and on every control the random phase did not refute. It reports the
+The verify phase is a fixed amount of work (deterministic for a seed), on every theorem and on
+every control the random phase did not refute: the adversary's starts screened at every declared
+shape and at grown ``n`` (:func:`drawable_grown_shapes`), then gradient rounds at the smallest
+interesting, the smallest and the largest declared shapes (:func:`verify_rounds`). It reports the
 tightest slack the adversary reached where the hypotheses hold, and a certified violation it finds
 (of a control the random phase missed, or -- a finding -- of a theorem) becomes the statement's
 counterexample when the random phase has none.
@@ -28,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from proofs_check import interrupt
+from proofs_check.checks.engine import EvenShare
 from proofs_check.evidence import Counterexample, Evidence
 from proofs_check.profile import phase
 from proofs_check.search.adversary import Adversary, AdversaryConfig, relation_check_of
@@ -41,9 +44,14 @@ from proofs_check.stable import canonical_worst
 from theory.core import Kind
 
 SEARCH_CONFIG = AdversaryConfig(restarts=64, steps=60)
-VERIFY_CONFIG = AdversaryConfig(restarts=32, steps=40)
-LARGEST_CONFIG = AdversaryConfig(restarts=8, steps=20)  # verify's round at the largest shape
+VERIFY_CONFIG = AdversaryConfig(restarts=64, steps=60)  # verify's rounds at small shapes
+LARGEST_CONFIG = AdversaryConfig(restarts=16, steps=30)  # verify's round at the largest shape
 MAX_CANDIDATES = 3  # violated restarts per round sent to shrinking and certification
+SCREEN_CERTIFY = 6  # verify's screen: violated starts sent to certification, over all shapes
+# verify's screen certifies a start at a grown shape only when it is violated by more than this
+# (relative): below it, at n = 128-256, it was float64 rounding every time we looked (T2.d at
+# n = 128: -2.8e-9, T5.b: -6e-8), and ball arithmetic on such an instance costs seconds a try
+GROWN_CLEAR = 1e-6
 SHRINK_SECONDS = 3.0
 SCREEN_FRACTION = 0.25  # of the budget, at most, for step 0 through the NumPy oracle
 
@@ -168,22 +176,10 @@ class Searcher:
                 f"screening starts at n={shape[0]}, d={shape[1]}",
                 (time.perf_counter() - start) / budget,
             )
-            starts, labels = adv.starts(self.seed, shape, 0)
-            hits = []
-            for b in range(len(labels)):
-                if time.perf_counter() >= stop:
-                    break
-                inst = {k: np.asarray(v[b]) for k, v in starts.items()}
-                try:
-                    oracle = float_oracle(rc, inst)
-                except Exception:
-                    continue
-                if oracle.violated:
-                    hits.append((oracle.slack, b, inst))
-            for _, b, inst in sorted(hits, key=lambda t: t[0])[:MAX_CANDIDATES]:
+            for _, inst, label in screen_starts(rc, adv, self.seed, shape, stop):
                 found = self._confirm(rc, adv, inst, shape, start, deadline)
                 if found is not None:
-                    found.origin = f"start at n={shape[0]}, d={shape[1]} ('{labels[b]}'), screened"
+                    found.origin = f"start at n={shape[0]}, d={shape[1]} ('{label}'), screened"
                     found.elapsed_s = time.perf_counter() - start
                     outcome.found = found
                     return
@@ -204,7 +200,7 @@ class Searcher:
     ) -> None:
         adv = self.adversary(rc)
         declared = shape_schedule(rc.shapes)
-        schedule = declared + grown_shapes(rc.shapes, getattr(rc, "domain", None))
+        schedule = declared + drawable_grown_shapes(rc)
         budget = max(deadline - start, 1e-9)
         for r in itertools.count():
             if r > 0 and (time.perf_counter() >= deadline or interrupt.requested()):
@@ -245,14 +241,9 @@ class Searcher:
     ) -> Found | None:
         """Certify a violating point, then shrink it and certify the shrunk point (reported if it
         is certified; else the unshrunk one). ``first_certified_s``: when the first was proven."""
-        exact = exact_instance(adv.space, inst)
-        oracle = _oracle_or_none(rc, float_instance(exact))
-        unshrunk = None
-        if oracle is not None and oracle.violated:
-            cert = _certify(rc, exact, oracle.case)
-            if cert is not None and cert.certified:
-                unshrunk = Found(rc.statement.id, exact, oracle.case, cert, tuple(shape), "")
-                unshrunk.first_certified_s = time.perf_counter() - start
+        unshrunk = certified_point(rc, adv, inst, shape)
+        if unshrunk is not None:
+            unshrunk.first_certified_s = time.perf_counter() - start
         seconds = max(0.2, min(SHRINK_SECONDS, deadline - time.perf_counter()))
         shrunk = shrink(rc, adv.space, adv.axes, inst, seconds=seconds)
         if shrunk is not None and (shrunk.log or unshrunk is None):
@@ -295,12 +286,17 @@ class Searcher:
         return self._replay(check) if self.db is not None else None
 
     def target(
-        self, check: Any, ev: Evidence, reused: Found | None = None, adversary: bool = True
+        self,
+        check: Any,
+        ev: Evidence,
+        reused: Found | None = None,
+        adversary: bool = True,
+        samples: int | None = None,
     ) -> None:
-        """Phases 3-5, after the random phase (``check.run``): a counterexample ``reused`` from
-        the database is the statement's (it was found first); one adversarial round on every
-        theorem and every control not yet refuted (unless ``adversary`` is false), its best
-        points certified; what is certified is saved."""
+        """Phases 3-5, after the random phase (``check.run`` with ``samples``): a counterexample
+        ``reused`` from the database is the statement's (it was found first); the adversarial
+        phase on every theorem and every control not yet refuted (unless ``adversary`` is
+        false), its best points certified; what is certified is saved."""
         if reused is not None:
             ev.counterexample = _as_counterexample(reused, "database")
             _note_theorem_finding(ev)
@@ -309,24 +305,57 @@ class Searcher:
         if rc is not None and not (ev.statement.kind is Kind.CONTROL and refuted):
             try:
                 with phase("adversary"):
-                    self._verify_adversary(rc, ev)
+                    self._verify_adversary(rc, ev, samples)
             except Exception as exc:  # the statement's check did not run to the end: an ERROR
                 ev.adversary = {"error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
                 ev.error = "the adversarial phase failed"
         if ev.counterexample is not None and ev.counterexample.certificate.certified:
             self._save_evidence(check, rc, ev.counterexample)
 
-    def verify_phase(self, check: Any, ev: Evidence, adversary: bool = True) -> None:
+    def verify_phase(
+        self, check: Any, ev: Evidence, adversary: bool = True, samples: int | None = None
+    ) -> None:
         """Reuse and target for a statement whose random phase already ran (tests, docs)."""
-        self.target(check, ev, self.reuse(check), adversary)
+        self.target(check, ev, self.reuse(check), adversary, samples)
 
-    def _verify_adversary(self, rc: Any, ev: Evidence) -> None:
-        """Verify's target phase: one round at the smallest interesting shape (``self.config``)
-        and one at the largest declared shape (:data:`LARGEST_CONFIG`), where violations that need
-        long sequences live; each round's best points are certified, the first certified one is
-        the statement's counterexample."""
+    def _verify_adversary(self, rc: Any, ev: Evidence, samples: int | None = None) -> None:
+        """Verify's target phase, a fixed amount of work (deterministic for a seed):
+
+        1. **screen**: the adversary's starts (sampled and every structured corner) at every
+           declared shape and at the grown shapes the domain allows (:func:`drawable_grown_shapes`),
+           through the NumPy oracle, nothing compiled;
+        2. **rounds** of the gradient adversary (:func:`verify_rounds`): the smallest interesting
+           and the smallest declared shapes with ``self.config``, and the largest declared shape
+           with :data:`LARGEST_CONFIG`.
+
+        The best points of each are certified; the first certified one is the statement's
+        counterexample. ``ev.adversary`` says what was covered. A check with a ``target_budget``
+        (a solve per evaluation) screens its declared shapes only, at most as many starts at
+        each as its random phase drew there for ``samples`` (the screen at most doubles its
+        solves: T4's at n = 32, d = 16 would otherwise take 44 s)."""
         rounds, worst, violating = [], None, 0
-        for shape, config in verify_rounds(rc.shapes, self.config, rc.target_budget):
+        budget = rc.target_budget
+        screen_adv = self._adversary_with(rc, verify_rounds(rc.shapes, self.config, budget)[0][1])
+        declared = shape_schedule(rc.shapes)
+        screened = declared + (drawable_grown_shapes(rc) if budget is None else [])
+        hits = []  # (slack, shape index, rank, instance, label): the screen's candidates
+        limits = _screen_limits(rc, samples)
+        for index, shape in enumerate(screened):
+            for rank, (slack, inst, label) in enumerate(
+                screen_starts(rc, screen_adv, self.seed, shape, limit=limits.get(shape))
+            ):
+                worst = slack if worst is None else min(worst, slack)
+                violating += 1
+                if shape in declared or slack < -GROWN_CLEAR:
+                    hits.append((slack, (index, rank), inst, label, shape))
+        # in screening order (small shapes first: cheap to certify, readable), each shape's most
+        # violated first; at most SCREEN_CERTIFY in all, however many shapes were screened (an
+        # equation's float noise at n = 128 costs seconds of ball arithmetic per attempt)
+        for _slack, _, inst, label, shape in hits[:SCREEN_CERTIFY]:
+            if ev.counterexample is not None:
+                break
+            self._certify_point(rc, screen_adv, inst, shape, f"screen/{label}", ev)
+        for shape, config in verify_rounds(rc.shapes, self.config, budget):
             adv = self._adversary_with(rc, config)
             result = adv.run(self.seed, shape)
             rounds.append(
@@ -336,8 +365,20 @@ class Searcher:
                 worst = result.worst_slack if worst is None else min(worst, result.worst_slack)
             violating += int(result.violated.sum())
             if ev.counterexample is None:
-                self._certify_round(rc, adv, result, shape, ev)
-        ev.adversary = {"rounds": rounds, "worst_slack": worst, "violating_restarts": violating}
+                for b in canonical_restarts(result)[:MAX_CANDIDATES]:
+                    inst = {k: np.asarray(v[b]) for k, v in result.instances.items()}
+                    family = f"adversary/{result.labels[b]}"
+                    if self._certify_point(rc, adv, inst, shape, family, ev):
+                        break
+        ev.adversary = {
+            "screened": {
+                "shapes": [list(s) for s in screened],
+                "starts": [limits.get(s, screen_adv.config.restarts) for s in screened],
+            },
+            "rounds": rounds,
+            "worst_slack": worst,
+            "violating_restarts": violating,
+        }
 
     def _adversary_with(self, rc: Any, config: AdversaryConfig) -> Adversary:
         if config == self.config:
@@ -347,22 +388,22 @@ class Searcher:
             self._adversaries[key] = Adversary(rc, config)
         return self._adversaries[key]
 
-    def _certify_round(
-        self, rc: Any, adv: Adversary, result: Any, shape: tuple[int, int], ev: Evidence
-    ) -> None:
-        order = canonical_restarts(result)
-        for b in order[:MAX_CANDIDATES]:
-            inst = {k: np.asarray(v[b]) for k, v in result.instances.items()}
-            exact = exact_instance(adv.space, inst)
-            oracle = _oracle_or_none(rc, float_instance(exact))
-            if oracle is None or not oracle.violated:
-                continue
-            cert = _certify(rc, exact, oracle.case)
-            if cert is not None and cert.certified:
-                found = Found(rc.statement.id, exact, oracle.case, cert, shape, "")
-                ev.counterexample = _as_counterexample(found, f"adversary/{result.labels[b]}")
-                _note_theorem_finding(ev)
-                return
+    def _certify_point(
+        self,
+        rc: Any,
+        adv: Adversary,
+        inst: dict[str, Any],
+        shape: tuple[int, int],
+        family: str,
+        ev: Evidence,
+    ) -> bool:
+        """Certify one violating point; if certified it becomes ``ev``'s counterexample."""
+        found = certified_point(rc, adv, inst, shape)
+        if found is None:
+            return False
+        ev.counterexample = _as_counterexample(found, family)
+        _note_theorem_finding(ev)
+        return True
 
     def _save_evidence(self, check: Any, rc: Any, cx: Counterexample) -> None:
         if self.db is None or replayer_for(check) is None:
@@ -394,37 +435,104 @@ def grown_shapes(shapes: tuple[tuple[int, int], ...], domain: Any = None) -> lis
     return out
 
 
+def drawable_grown_shapes(rc: Any) -> list[tuple[int, int]]:
+    """:func:`grown_shapes` of a check, less those its sampler cannot draw (a sampler with
+    per-shape data, e.g. T6's fixed layers, draws its declared shapes only)."""
+    out = []
+    for n, d in grown_shapes(rc.shapes, rc.domain):
+        try:
+            rc.sample(np.random.default_rng(0), n, d, 1)
+        except Exception:
+            continue
+        out.append((n, d))
+    return out
+
+
 def verify_rounds(
     shapes: tuple[tuple[int, int], ...],
     config: AdversaryConfig,
     budget: tuple[int, int] | None = None,
 ) -> list[tuple[tuple[int, int], AdversaryConfig]]:
-    """Verify's adversary rounds: the first shape of :func:`shape_schedule` with ``config``, and
-    the largest declared shape (most tokens, then widest) with :data:`LARGEST_CONFIG`. A check
-    with a ``target_budget`` ``(restarts, steps)`` (its observables solve a program per step) runs
-    the first round only, capped: at its largest shapes one round took minutes (T4.e: 455 s)."""
+    """Verify's gradient rounds, in order: the first shape of :func:`shape_schedule` (the smallest
+    interesting one) and the smallest declared shape with ``config``, and the largest declared
+    shape (most tokens, then widest) with :data:`LARGEST_CONFIG`; each shape once. A check with a
+    ``target_budget`` ``(restarts, steps)`` (its observables solve a program per step) runs the
+    first round only, capped: at its largest shapes one round took minutes (T4.e: 455 s)."""
     first = shape_schedule(shapes)[0]
-    largest = max(shapes, key=lambda s: (s[0], s[1]))
-    rounds = [(first, config)]
-    if tuple(largest) != tuple(first):
-        rounds.append((tuple(largest), LARGEST_CONFIG))
-    if budget is None:
-        return rounds
-    restarts, steps = budget
-    return [
-        (
-            first,
-            replace(
-                config, restarts=min(config.restarts, restarts), steps=min(config.steps, steps)
-            ),
+    if budget is not None:
+        restarts, steps = budget
+        capped = replace(
+            config, restarts=min(config.restarts, restarts), steps=min(config.steps, steps)
         )
-    ]
+        return [(first, capped)]
+    smallest = min(shapes, key=lambda s: (s[0] * s[1], s))
+    largest = max(shapes, key=lambda s: (s[0], s[1]))
+    rounds: list[tuple[tuple[int, int], AdversaryConfig]] = []
+    for shape, cfg in ((first, config), (smallest, config), (largest, LARGEST_CONFIG)):
+        if all(tuple(shape) != done for done, _ in rounds):
+            rounds.append((tuple(shape), cfg))
+    return rounds
+
+
+def _screen_limits(rc: Any, samples: int | None) -> dict[tuple[int, int], int]:
+    """Per declared shape, how many starts a budgeted check screens (its random phase's count)."""
+    if rc.target_budget is None or samples is None:
+        return {}
+    share = rc.instances_per_shape or EvenShare(len(rc.shapes))
+    counts = share(samples)
+    limits: dict[tuple[int, int], int] = {}
+    for shape, count in zip(rc.shapes, counts, strict=True):
+        limits[tuple(shape)] = min(rc.target_budget[0], limits.get(tuple(shape), 0) + count)
+    return limits
+
+
+def screen_starts(
+    rc: Any,
+    adv: Adversary,
+    seed: int,
+    shape: tuple[int, int],
+    stop: float | None = None,
+    limit: int | None = None,
+) -> list[tuple[float, dict[str, np.ndarray], str]]:
+    """The adversary's starts at ``shape`` (stream 0: sampled and structured corners; the first
+    ``limit`` of them) through the NumPy float oracle, nothing compiled: the violated ones, most
+    violated first (ties by restart index), at most :data:`MAX_CANDIDATES`, as ``(slack,
+    instance, start label)``. ``stop``: a ``perf_counter`` time after which no further start is
+    evaluated (search's budget)."""
+    starts, labels = adv.starts(seed, shape, 0)
+    hits: list[tuple[float, int, dict[str, np.ndarray]]] = []
+    for b in range(len(labels) if limit is None else min(limit, len(labels))):
+        if stop is not None and time.perf_counter() >= stop:
+            break
+        inst = {k: np.asarray(v[b]) for k, v in starts.items()}
+        oracle = _oracle_or_none(rc, inst)
+        if oracle is not None and oracle.violated:
+            if rc.is_rounding_level(oracle.slack, oracle.raw, oracle.rounding_scale):
+                continue  # what the random phase would not escalate either
+            hits.append((float(oracle.slack), b, inst))
+    order = canonical_worst(list(range(len(hits))), lambda h: hits[h][0], lambda h: hits[h][1])
+    return [(hits[h][0], hits[h][2], labels[hits[h][1]]) for h in order[:MAX_CANDIDATES]]
 
 
 def canonical_restarts(result: Any) -> list[int]:
     """The violating restarts, most violated first; rounding-level ties by restart index."""
     violating = [b for b in range(len(result.violation)) if result.violated[b]]
     return canonical_worst(violating, lambda b: float(result.violation[b]), lambda b: b)
+
+
+def certified_point(
+    rc: Any, adv: Adversary, inst: dict[str, Any], shape: tuple[int, int]
+) -> Found | None:
+    """A float point read as its exact instance, violated in float64 and certified in ball
+    arithmetic (``None`` otherwise)."""
+    exact = exact_instance(adv.space, inst)
+    oracle = _oracle_or_none(rc, float_instance(exact))
+    if oracle is None or not oracle.violated:
+        return None
+    cert = _certify(rc, exact, oracle.case)
+    if cert is None or not cert.certified:
+        return None
+    return Found(rc.statement.id, exact, oracle.case, cert, tuple(shape), "")
 
 
 def _oracle_or_none(rc: Any, instance: dict[str, Any]) -> Any:

@@ -81,6 +81,7 @@ def case_slacks(statement: Statement, obs: Mapping[str, Any], inst: Mapping[str,
         "slack": out["case_slack"],
         "violated": out["violated_clear"],
         "score": out["score"],
+        "raw": out["raw_min"],
     }
 
 
@@ -91,6 +92,8 @@ class OracleResult:
     violated: bool
     case: int  # the most violated case (or the tightest met one)
     slack: float  # its scale-free slack (inf when no case meets the hypotheses)
+    raw: float = 0.0  # its ``big - small``
+    rounding_scale: float | None = None  # the instance's ``rounding_scale`` (field or observable)
 
 
 def _jax_only_errors() -> tuple[type[Exception], ...]:
@@ -120,9 +123,11 @@ def _jax_oracle(check: Any) -> Any:
     if entry is None:
 
         def run(inst: dict[str, Any]) -> dict[str, Any]:
-            return case_slacks(
-                check.statement, perturbed_observables(check.observables, inst, JAX), inst, jnp
-            )
+            obs = perturbed_observables(check.observables, inst, JAX)
+            out = case_slacks(check.statement, obs, inst, jnp)
+            if "rounding_scale" in obs:
+                out["rounding_scale"] = jnp.ravel(jnp.asarray(obs["rounding_scale"]))[0]
+            return out
 
         entry = _NEEDS_JAX[id(check)] = (check, jax.jit(run))
     return entry[1]
@@ -141,14 +146,19 @@ def float_oracle(check: Any, inst: Mapping[str, Any]) -> OracleResult:
                 obs = perturbed_observables(check.observables, inst, FLOAT)
                 obs = {k: np.asarray(v, dtype=float) for k, v in obs.items()}
                 out = case_slacks(check.statement, obs, inst, np)
+                if "rounding_scale" in obs:
+                    out["rounding_scale"] = np.ravel(obs["rounding_scale"])[0]
         except _JAX_ONLY_ERRORS:  # the observables trace with JAX (lax.scan, ...): jit them
             out = None
     if out is None:
         out = {k: np.asarray(v) for k, v in _jax_oracle(check)(inst).items()}
     slack = np.asarray(out["slack"], dtype=float)
     violated = np.asarray(out["violated"], dtype=bool)
+    raw = np.broadcast_to(np.asarray(out["raw"], dtype=float), slack.shape)
+    scale = out.get("rounding_scale", inst.get("rounding_scale"))
+    scale = None if scale is None else float(np.ravel(scale)[0])
     if violated.any():
         k = int(np.argmin(np.where(violated, slack, np.inf)))
-        return OracleResult(True, k, float(slack[k]))
+        return OracleResult(True, k, float(slack[k]), float(raw[k]), scale)
     k = int(np.argmin(slack))
-    return OracleResult(False, k, float(slack[k]))
+    return OracleResult(False, k, float(slack[k]), float(raw[k]), scale)

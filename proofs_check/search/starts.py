@@ -7,7 +7,15 @@ A fraction of the restarts drawn from the check's sampler is moved to a corner o
 * ``massive``   one token 10-100 times longer than the rest (one free field with a token axis);
 * ``collapse``  all tokens within ``1e-3`` of their mean (nearly collapsed);
 * ``low_rank``  a free or PSD square matrix replaced by its best rank-one approximation;
+* ``sharpen``   every free or PSD square matrix scaled by 10-100 (score rows concentrate);
+* ``reflect``   one token reflected through the origin (every free field with a token axis), so
+  that the origin can fall inside the tokens' hull;
 * ``edge_lo`` / ``edge_hi``  an interval field (``eps``, ``delta``, ...) within ``1e-6`` of a bound.
+
+The structured restarts are the first ``round(fraction * size)`` of the batch and take the
+transforms in turn (restart ``b`` gets ``TRANSFORMS[b % len(TRANSFORMS)]``), so that every corner
+is tried in every round of at least ``len(TRANSFORMS) / fraction`` restarts; a transform that does
+not apply to the statement's fields leaves its restart as sampled.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ import numpy as np
 from proofs_check.search.axes import AxisRoles
 from proofs_check.search.space import FREE, INTERVAL, PSD, SearchSpace
 
-TRANSFORMS = ("tie", "massive", "collapse", "low_rank", "edge_lo", "edge_hi")
+TRANSFORMS = ("collapse", "low_rank", "tie", "massive", "sharpen", "reflect", "edge_lo", "edge_hi")
 
 
 def structured_starts(
@@ -29,17 +37,26 @@ def structured_starts(
     rng: np.random.Generator,
     fraction: float = 0.5,
 ) -> tuple[dict[str, Any], list[str]]:
-    """Move about ``fraction`` of the batch to structured corners; returns the batch and labels."""
+    """Move the first ``fraction`` of the batch to structured corners, the transforms in turn;
+    returns the batch and each restart's label."""
     batch = {k: np.array(v, copy=True) for k, v in batch.items()}
     size = next(iter(batch.values())).shape[0]
     labels = ["sampled"] * size
-    for b in range(size):
-        if rng.random() >= fraction:
-            continue
-        name = TRANSFORMS[int(rng.integers(0, len(TRANSFORMS)))]
+    applicable = [t for t in TRANSFORMS if _applies(t, space, axes)]
+    for b in range(int(round(fraction * size)) if applicable else 0):
+        name = applicable[b % len(applicable)]
         if _apply(name, space, axes, batch, b, rng):
             labels[b] = name
     return batch, labels
+
+
+def _applies(name: str, space: SearchSpace, axes: AxisRoles) -> bool:
+    """Whether the transform can change an instance of this space (else it is not cycled through)."""
+    if name in ("tie", "massive", "collapse", "reflect"):
+        return bool(_token_fields(space, axes))
+    if name in ("low_rank", "sharpen"):
+        return any(f.kind in (FREE, PSD) for f in space.fields)
+    return any(f.kind == INTERVAL and not f.closed for f in space.fields)
 
 
 def _token_fields(space: SearchSpace, axes: AxisRoles) -> list[str]:
@@ -51,7 +68,7 @@ def _apply(
 ) -> bool:
     tokens = _token_fields(space, axes)
     changed = False
-    if name in ("tie", "massive", "collapse") and tokens:
+    if name in ("tie", "massive", "collapse", "reflect") and tokens:
         n = batch[tokens[0]][b].shape[axes.token_axes[tokens[0]][0]]
         if n < 2:
             return False
@@ -65,6 +82,8 @@ def _apply(
                 x[j] = x[i]
             elif name == "massive":
                 x[i] = factor * x[i]
+            elif name == "reflect":
+                x[i] = -x[i]
             else:
                 mean = x.mean(axis=0, keepdims=True)
                 x = mean + 1e-3 * (x - mean)
@@ -78,6 +97,13 @@ def _apply(
                 U, S, Vt = np.linalg.svd(x)
                 lr = S[0] * np.outer(U[:, 0], Vt[0])
                 batch[f.name][b] = np.where(x == 0, 0.0, lr) if f.kind == FREE else lr
+                changed = True
+    elif name == "sharpen":
+        factor = 10.0 ** rng.uniform(1.0, 2.0)
+        for f in space.fields:
+            x = batch[f.name][b]
+            if f.kind in (FREE, PSD) and x.ndim == 2 and x.shape[0] == x.shape[1] > 1:
+                batch[f.name][b] = factor * x
                 changed = True
     elif name in ("edge_lo", "edge_hi"):
         for f in space.fields:

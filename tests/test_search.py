@@ -185,8 +185,10 @@ def test_gradient_reaches_violations_the_starts_do_not_have():
     assert not any(float_oracle(FLAT, _take(starts, b)).violated for b in range(16))
     result = adversary.run(0, (4, 3))
     assert result.violated.sum() >= 8 and result.worst_slack < 0
-    outcome = Searcher(0, config=replace(SEARCH_CONFIG, structured_fraction=0.0, learning_rate=0.2))
-    outcome = outcome.search(FLAT, 20.0)
+    searcher = Searcher(
+        0, config=replace(SEARCH_CONFIG, structured_fraction=0.0, learning_rate=0.2)
+    )
+    outcome = searcher.search(FLAT, 20.0)
     assert outcome.found is not None and outcome.found.certificate.certified
     assert "adversary" in outcome.found.origin  # found by descent, not by screening the starts
 

@@ -313,8 +313,6 @@ class RelationCheck:
         def one(inst: Instance) -> dict[str, Any]:
             obs = perturbed_observables(self.observables, inst, JAX)
             out = evaluate_cases(self.statement, obs, inst, jnp)
-            if "rounding_scale" in obs:  # an observable: the size of rounding in this instance
-                out["rounding_scale"] = jnp.ravel(jnp.asarray(obs["rounding_scale"]))[0]
             env = case_environment(obs, inst, jnp)
             out["reported"] = {k: env[k] for k in _reported_observables(self.reported) if k in env}
             return out
@@ -457,11 +455,14 @@ class RelationCheck:
             and -raw <= self.rounding_multiple * scale
         )
 
+    def within_rounding_floor(self, sigma: float) -> bool:
+        """A violation (``sigma <= 0``) whose scale-free slack is within ``rounding_floor``."""
+        return self.rounding_floor > 0 and sigma >= -self.rounding_floor
+
     def is_rounding_level(self, sigma: float, raw: float, scale: float | None) -> bool:
         """A float64 violation the random phase counts as rounding and never escalates: within
         ``rounding_floor`` (scale-free) or ``rounding_multiple`` (of ``rounding_scale``)."""
-        floor = self.rounding_floor > 0 and -self.rounding_floor <= sigma <= 0
-        return floor or self.is_rounding_multiple(raw, scale)
+        return self.within_rounding_floor(sigma) or self.is_rounding_multiple(raw, scale)
 
     # -- the rigorous phase -----------------------------------------------------------------------
 
@@ -558,7 +559,7 @@ class RelationCheck:
     def _escalate(self, ev: Evidence, candidates: list[Candidate]) -> None:
         """Send float64 violations to ball arithmetic, as ``rounding_floor`` and ``prefer_small`` say."""
         if self.rounding_floor > 0:
-            resolved = [c for c in candidates if c[0] < -self.rounding_floor]
+            resolved = [c for c in candidates if not self.within_rounding_floor(c[0])]
             ev.machine[ROUNDING_LEVEL_VIOLATIONS] = len(candidates) - len(resolved)
             candidates = resolved
         clear = [c for c in candidates if c[0] < -CLEAR] if self.prefer_small else []

@@ -146,7 +146,9 @@ def evaluate_cases(
     * ``violated`` (k,): some conclusion fails in float64 on its side; ``violated_clear``: and
       by more than ``NOISE`` (or a strict relation met with equality) -- a search candidate;
     * ``raw_min`` (k,): the least ``big - small`` on the sides (non-finite: the engine's error);
-    * ``score`` (k,): the adversary's penalised objective; ``any_nan``: an observable is NaN.
+    * ``score`` (k,): the adversary's penalised objective; ``any_nan``: an observable is NaN;
+    * ``rounding_scale`` (scalar), where an observable of that name gives the size of float64
+      rounding (or of a solver's tolerance) in this instance's bound.
     """
     env = case_environment(obs, inst, xp)
     hyps, concls = sympy_relations_of(statement)
@@ -184,7 +186,11 @@ def evaluate_cases(
         objective = objective_slack(c, raw, sigma, scale, xp)
         scores.append(xp.where(finite, objective, 1.0) + LAMBDA * cpen)
     slack_stack = xp.stack(slacks)
+    extra = {}
+    if "rounding_scale" in obs:
+        extra["rounding_scale"] = xp.ravel(xp.asarray(obs["rounding_scale"]))[0]
     return {
+        **extra,
         "met": met,
         "side": xp.stack(sides),
         "side_firm": xp.stack(firm),

@@ -73,8 +73,7 @@ def adversary_text(evidence: Mapping[str, Any]) -> str | None:
     parts = []
     screened = adversary.get("screened")
     if isinstance(screened, Mapping) and screened.get("shapes"):
-        starts = screened.get("starts")
-        counts = starts if isinstance(starts, list) else [starts] * len(screened["shapes"])
+        counts = list(screened["starts"])  # per screened shape
         if len(set(counts)) == 1:
             shapes = ", ".join(f"{n}×{d}" for n, d in screened["shapes"])
             parts.append(f"{counts[0]} starts screened at each n × d of {shapes}")

@@ -334,28 +334,28 @@ class Searcher:
         each as its random phase drew there for ``samples`` (the screen at most doubles its
         solves: T4's at n = 32, d = 16 would otherwise take 44 s)."""
         rounds, worst, violating = [], None, 0
-        budget = rc.target_budget
-        screen_adv = self._adversary_with(rc, verify_rounds(rc.shapes, self.config, budget)[0][1])
+        schedule = verify_rounds(rc.shapes, self.config, rc.target_budget)
+        screen_adv = self._adversary_with(rc, schedule[0][1])
         declared = shape_schedule(rc.shapes)
-        screened = declared + (drawable_grown_shapes(rc) if budget is None else [])
-        hits = []  # (slack, shape index, rank, instance, label): the screen's candidates
+        screened = declared + (drawable_grown_shapes(rc) if rc.target_budget is None else [])
+        hits = []  # (instance, start label, shape): the screen's candidates for certification
         limits = _screen_limits(rc, samples)
-        for index, shape in enumerate(screened):
-            for rank, (slack, inst, label) in enumerate(
-                screen_starts(rc, screen_adv, self.seed, shape, limit=limits.get(shape))
+        for shape in screened:
+            for slack, inst, label in screen_starts(
+                rc, screen_adv, self.seed, shape, limit=limits.get(shape)
             ):
                 worst = slack if worst is None else min(worst, slack)
                 violating += 1
                 if shape in declared or slack < -GROWN_CLEAR:
-                    hits.append((slack, (index, rank), inst, label, shape))
+                    hits.append((inst, label, shape))
         # in screening order (small shapes first: cheap to certify, readable), each shape's most
         # violated first; at most SCREEN_CERTIFY in all, however many shapes were screened (an
         # equation's float noise at n = 128 costs seconds of ball arithmetic per attempt)
-        for _slack, _, inst, label, shape in hits[:SCREEN_CERTIFY]:
+        for inst, label, shape in hits[:SCREEN_CERTIFY]:
             if ev.counterexample is not None:
                 break
             self._certify_point(rc, screen_adv, inst, shape, f"screen/{label}", ev)
-        for shape, config in verify_rounds(rc.shapes, self.config, budget):
+        for shape, config in schedule:
             adv = self._adversary_with(rc, config)
             result = adv.run(self.seed, shape)
             rounds.append(

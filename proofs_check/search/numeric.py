@@ -76,7 +76,9 @@ def case_slacks(statement: Statement, obs: Mapping[str, Any], inst: Mapping[str,
     (met and a conclusion fails by more than rounding: a candidate), ``score`` (the adversary's
     penalised objective) -- the search's reading of :func:`evaluate_cases`."""
     out = evaluate_cases(statement, obs, inst, xp)
+    kept = {"rounding_scale": out["rounding_scale"]} if "rounding_scale" in out else {}
     return {
+        **kept,
         "met": out["met"],
         "slack": out["case_slack"],
         "violated": out["violated_clear"],
@@ -123,11 +125,9 @@ def _jax_oracle(check: Any) -> Any:
     if entry is None:
 
         def run(inst: dict[str, Any]) -> dict[str, Any]:
-            obs = perturbed_observables(check.observables, inst, JAX)
-            out = case_slacks(check.statement, obs, inst, jnp)
-            if "rounding_scale" in obs:
-                out["rounding_scale"] = jnp.ravel(jnp.asarray(obs["rounding_scale"]))[0]
-            return out
+            return case_slacks(
+                check.statement, perturbed_observables(check.observables, inst, JAX), inst, jnp
+            )
 
         entry = _NEEDS_JAX[id(check)] = (check, jax.jit(run))
     return entry[1]
@@ -146,8 +146,6 @@ def float_oracle(check: Any, inst: Mapping[str, Any]) -> OracleResult:
                 obs = perturbed_observables(check.observables, inst, FLOAT)
                 obs = {k: np.asarray(v, dtype=float) for k, v in obs.items()}
                 out = case_slacks(check.statement, obs, inst, np)
-                if "rounding_scale" in obs:
-                    out["rounding_scale"] = np.ravel(obs["rounding_scale"])[0]
         except _JAX_ONLY_ERRORS:  # the observables trace with JAX (lax.scan, ...): jit them
             out = None
     if out is None:

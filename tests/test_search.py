@@ -14,12 +14,21 @@ from cli_runner import run_cli
 
 from proofs_check.checks import registry
 from proofs_check.checks.engine import RelationCheck, _take
+from proofs_check.checks.relations import evaluate_cases
 from proofs_check.instances import rng_for
 from proofs_check.runner import resolve, run_all
 from proofs_check.search.adversary import Adversary, AdversaryConfig, relation_check_of
 from proofs_check.search.axes import probe_axes
 from proofs_check.search.database import CounterexampleDB
-from proofs_check.search.driver import LARGEST_CONFIG, SEARCH_CONFIG, Searcher, shape_schedule
+from proofs_check.search.driver import (
+    LARGEST_CONFIG,
+    MIN_GROWN_STARTS,
+    SEARCH_CONFIG,
+    Searcher,
+    grown_limits,
+    screen_starts,
+    shape_schedule,
+)
 from proofs_check.search.numeric import float_oracle
 from proofs_check.search.shrink import shrink
 from proofs_check.search.snippet import snippet
@@ -267,6 +276,33 @@ def test_verify_phase_is_deterministic_and_reports_the_adversary():
     declared = [list(s) for s in registry()["T1.a"].shapes]
     assert sorted(map(tuple, screened[: len(declared)])) == sorted(map(tuple, declared))
     assert screened[len(declared) :] == [[128, 64], [256, 64]]
+    # fewer starts where n grew (the oracle's cost grows with n): 64 / 2 and 64 / 4
+    starts = theorem["adversary"]["screened"]["starts"]
+    assert starts[len(declared) :] == [32, 16]
+
+
+def test_grown_shapes_screen_fewer_starts_but_every_corner():
+    limits = grown_limits(((2, 1), (64, 64)), [(128, 64), (256, 64), (512, 64)], 64)
+    assert limits == {(128, 64): 32, (256, 64): 16, (512, 64): MIN_GROWN_STARTS}
+    adv = Adversary(registry()["T1.a"], SEARCH_CONFIG)
+    batch, labels = adv.starts(0, (128, 64), 0, MIN_GROWN_STARTS)
+    assert len(labels) == MIN_GROWN_STARTS and batch["X"].shape[0] == MIN_GROWN_STARTS
+    corners = labels[: MIN_GROWN_STARTS // 2]
+    assert len(set(corners)) == len(corners) and "sampled" not in corners  # each corner once
+    assert set(labels[MIN_GROWN_STARTS // 2 :]) == {"sampled"}
+
+
+def test_the_screen_skips_comparisons_in_the_subnormal_range():
+    """T5.b's two sides of an equation near 1e-300 (A_ij tiny) differ by 1e-7 relative in NumPy,
+    which keeps subnormals, while XLA flushes them: never a candidate (each one cost seconds)."""
+    a, b = sp.symbols("a b", positive=True)
+    st = Statement("X.eq", "eq", "a = b", Kind.CONTROL, "X", (), (Condition("a = b", sp.Eq(a, b)),))
+    for scale, clear in ((1.0, True), (1e-300, False)):
+        obs = {"a": np.array([scale]), "b": np.array([scale * (1 + 1e-7)])}
+        out = evaluate_cases(st, obs, {}, np)
+        assert bool(out["violated"][0]) and bool(out["violated_clear"][0]) is clear
+    rc = registry()["T5.b"]
+    assert screen_starts(rc, Adversary(rc, SEARCH_CONFIG), 0, (8, 8)) == []
 
 
 def test_verify_phase_refutes_a_control_the_random_phase_misses():

@@ -37,6 +37,9 @@ EQ_TOL = 1e-10  # relative tolerance for an equation to count as holding in floa
 LAMBDA = 10.0  # weight of a hypothesis violation against the conclusion's slack (both in [-1, 1])
 TAU = 1e-6  # hypotheses are pushed to hold with this much relative room, so rounding keeps them
 NOISE = 1e-12  # relative violations smaller than this are rounding, not search candidates
+# both sides of a relation below this are in float64's subnormal range, where relative precision is
+# lost (and XLA on CPU flushes to 0 what NumPy keeps): such a comparison is never a candidate
+RESOLVABLE = float(np.finfo(np.float64).tiny / np.finfo(np.float64).eps)  # ~1e-292
 SIDE_TIE = 1e-9  # a ``given`` within this (relative) of its threshold is a tie (unless both of its
 # sides are exactly 0): its side is decided by rounding, so it is counted apart (machine-dependent)
 
@@ -144,7 +147,8 @@ def evaluate_cases(
       ``SIDE_TIE`` (not a tie that rounding decides); ``side_slack`` (C, k): its sigma on the side;
     * ``case_slack`` (k,): the least conclusion sigma where its side holds;
     * ``violated`` (k,): some conclusion fails in float64 on its side; ``violated_clear``: and
-      by more than ``NOISE`` (or a strict relation met with equality) -- a search candidate;
+      by more than ``NOISE``, with a side above the subnormal range (:data:`RESOLVABLE`), or a
+      strict relation met with equality -- a search candidate;
     * ``raw_min`` (k,): the least ``big - small`` on the sides (non-finite: the engine's error);
     * ``score`` (k,): the adversary's penalised objective; ``any_nan``: an observable is NaN;
     * ``rounding_scale`` (scalar), where an observable of that name gives the size of float64
@@ -175,7 +179,7 @@ def evaluate_cases(
         raw, sigma, scale = relation_terms(c, env, xp)
         finite = xp.isfinite(sigma)
         fails = mask & ~relation_holds(c, raw, sigma)
-        beyond_noise = sigma < -NOISE
+        beyond_noise = (sigma < -NOISE) & (scale > RESOLVABLE)
         if isinstance(c, (sp.StrictGreaterThan, sp.StrictLessThan)):
             beyond_noise = beyond_noise | (raw == 0)  # equality refutes a strict relation
         sides.append(mask)

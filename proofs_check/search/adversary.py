@@ -102,10 +102,14 @@ class Adversary:
 
     # -- starts ---------------------------------------------------------------------------------
 
-    def starts(self, seed: int, shape: tuple[int, int], stream: int) -> tuple[dict, list[str]]:
+    def starts(
+        self, seed: int, shape: tuple[int, int], stream: int, size: int | None = None
+    ) -> tuple[dict, list[str]]:
+        """``size`` (default ``restarts``) starts at ``shape``: drawn, the first half moved to the
+        structured corners in turn (:func:`structured_starts`); their labels."""
         n, d = shape
         rng = rng_for(seed, f"adversary:{self.check.statement.id}", stream)
-        batch = self.check.sample(rng, n, d, self.config.restarts)
+        batch = self.check.sample(rng, n, d, self.config.restarts if size is None else size)
         batch = {k: np.asarray(v) for k, v in batch.items()}
         return structured_starts(self.space, self.axes, batch, rng, self.config.structured_fraction)
 

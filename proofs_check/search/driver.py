@@ -335,11 +335,13 @@ class Searcher:
         solves: T4's at n = 32, d = 16 would otherwise take 44 s)."""
         rounds, worst, violating = [], None, 0
         schedule = verify_rounds(rc.shapes, self.config, rc.target_budget)
-        screen_adv = self._adversary_with(rc, schedule[0][1])
+        screen_adv = self._adversary_with(rc, screen_config(rc, schedule[0][1]))
         declared = shape_schedule(rc.shapes)
         screened = declared + (drawable_grown_shapes(rc) if rc.target_budget is None else [])
         hits = []  # (instance, start label, shape): the screen's candidates for certification
-        limits = _screen_limits(rc, samples)
+        limits = _screen_limits(rc, samples) | grown_limits(
+            rc.shapes, screened[len(declared) :], screen_adv.config.restarts
+        )
         for shape in screened:
             for slack, inst, label in screen_starts(
                 rc, screen_adv, self.seed, shape, limit=limits.get(shape)
@@ -418,6 +420,7 @@ class Searcher:
 
 
 MAX_GROWN_N = 256  # the search grows n up to this many tokens (where the domain allows)
+MIN_GROWN_STARTS = 16  # verify's screen at a grown shape: at least this many starts
 
 
 def grown_shapes(shapes: tuple[tuple[int, int], ...], domain: Any = None) -> list[tuple[int, int]]:
@@ -474,16 +477,36 @@ def verify_rounds(
     return rounds
 
 
+def grown_limits(
+    declared: tuple[tuple[int, int], ...], grown: list[tuple[int, int]], restarts: int
+) -> dict[tuple[int, int], int]:
+    """Starts screened at each grown shape: ``restarts`` divided by how many times the largest
+    declared ``n`` it is (32 at 2x, 16 at 4x), so that the oracle's cost, which grows at least as
+    ``n^2``, stays bounded (T3.a's 64 starts at n = 256 took 10 s); at least :data:`MIN_GROWN_STARTS`
+    (every structured corner once, as many sampled)."""
+    n_declared = max(n for n, _ in declared)
+    return {(n, d): max(MIN_GROWN_STARTS, restarts * n_declared // n) for n, d in grown}
+
+
 def _screen_limits(rc: Any, samples: int | None) -> dict[tuple[int, int], int]:
-    """Per declared shape, how many starts a budgeted check screens (its random phase's count)."""
+    """Per declared shape, how many starts a budgeted check screens: half its random phase's
+    count there (rounded up), at most ``target_budget[0]``. They are all structured corners
+    (:func:`screen_config`): the random phase already drew that many from the same sampler."""
     if rc.target_budget is None or samples is None:
         return {}
     share = rc.instances_per_shape or EvenShare(len(rc.shapes))
-    counts = share(samples)
-    limits: dict[tuple[int, int], int] = {}
-    for shape, count in zip(rc.shapes, counts, strict=True):
-        limits[tuple(shape)] = min(rc.target_budget[0], limits.get(tuple(shape), 0) + count)
-    return limits
+    counts: dict[tuple[int, int], int] = {}
+    for shape, count in zip(rc.shapes, share(samples), strict=True):
+        counts[tuple(shape)] = counts.get(tuple(shape), 0) + count
+    return {shape: min(rc.target_budget[0], -(-c // 2)) for shape, c in counts.items()}
+
+
+def screen_config(rc: Any, first_round: AdversaryConfig) -> AdversaryConfig:
+    """The screen's starts: those of the first gradient round; a budgeted check's are all
+    structured corners (its sampled ones would repeat its random phase at a solve each)."""
+    if rc.target_budget is None:
+        return first_round
+    return replace(first_round, structured_fraction=1.0)
 
 
 def screen_starts(
@@ -494,14 +517,14 @@ def screen_starts(
     stop: float | None = None,
     limit: int | None = None,
 ) -> list[tuple[float, dict[str, np.ndarray], str]]:
-    """The adversary's starts at ``shape`` (stream 0: sampled and structured corners; the first
-    ``limit`` of them) through the NumPy float oracle, nothing compiled: the violated ones, most
+    """The adversary's starts at ``shape`` (stream 0: sampled and structured corners; ``limit``
+    of them, default the adversary's restarts) through the NumPy float oracle, nothing compiled: the violated ones, most
     violated first (ties by restart index), at most :data:`MAX_CANDIDATES`, as ``(slack,
     instance, start label)``. ``stop``: a ``perf_counter`` time after which no further start is
     evaluated (search's budget)."""
-    starts, labels = adv.starts(seed, shape, 0)
+    starts, labels = adv.starts(seed, shape, 0, limit)
     hits: list[tuple[float, int, dict[str, np.ndarray]]] = []
-    for b in range(len(labels) if limit is None else min(limit, len(labels))):
+    for b in range(len(labels)):
         if stop is not None and time.perf_counter() >= stop:
             break
         inst = {k: np.asarray(v[b]) for k, v in starts.items()}

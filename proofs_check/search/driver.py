@@ -84,13 +84,10 @@ class Searcher:
         self.db = db
         self.progress = progress or _no_progress
         self.config = config
-        self._adversaries: dict[str, Adversary] = {}
+        self._adversaries: dict[tuple[str, AdversaryConfig], Adversary] = {}
 
     def adversary(self, check: Any) -> Adversary:
-        sid = check.statement.id
-        if sid not in self._adversaries:
-            self._adversaries[sid] = Adversary(check, self.config)
-        return self._adversaries[sid]
+        return self._adversary_with(check, self.config)
 
     # -- search -----------------------------------------------------------------------------------
 
@@ -330,17 +327,18 @@ class Searcher:
 
         The best points of each are certified; the first certified one is the statement's
         counterexample. ``ev.adversary`` says what was covered. A check with a ``target_budget``
-        (a solve per evaluation) screens its declared shapes only, at most as many starts at
-        each as its random phase drew there for ``samples`` (the screen at most doubles its
-        solves: T4's at n = 32, d = 16 would otherwise take 44 s)."""
+        (a solve per evaluation) screens its declared shapes only, at each half as many starts
+        as its random phase drew there for ``samples`` (at most ``target_budget[0]``), all corners
+        (:func:`screen_config`; T4's screen at n = 32, d = 16 would otherwise take 25-44 s)."""
         rounds, worst, violating = [], None, 0
         schedule = verify_rounds(rc.shapes, self.config, rc.target_budget)
         screen_adv = self._adversary_with(rc, screen_config(rc, schedule[0][1]))
         declared = shape_schedule(rc.shapes)
-        screened = declared + (drawable_grown_shapes(rc) if rc.target_budget is None else [])
+        grown = drawable_grown_shapes(rc) if rc.target_budget is None else []
+        screened = declared + grown
         hits = []  # (instance, start label, shape): the screen's candidates for certification
         limits = _screen_limits(rc, samples) | grown_limits(
-            rc.shapes, screened[len(declared) :], screen_adv.config.restarts
+            rc.shapes, grown, screen_adv.config.restarts
         )
         for shape in screened:
             for slack, inst, label in screen_starts(
@@ -383,9 +381,8 @@ class Searcher:
         }
 
     def _adversary_with(self, rc: Any, config: AdversaryConfig) -> Adversary:
-        if config == self.config:
-            return self.adversary(rc)
-        key = f"{rc.statement.id}@{config.restarts}x{config.steps}"
+        # keyed by the whole config: the screen's (all corners) and the round's starts differ
+        key = (rc.statement.id, config)
         if key not in self._adversaries:
             self._adversaries[key] = Adversary(rc, config)
         return self._adversaries[key]
@@ -481,9 +478,9 @@ def grown_limits(
     declared: tuple[tuple[int, int], ...], grown: list[tuple[int, int]], restarts: int
 ) -> dict[tuple[int, int], int]:
     """Starts screened at each grown shape: ``restarts`` divided by how many times the largest
-    declared ``n`` it is (32 at 2x, 16 at 4x), so that the oracle's cost, which grows at least as
-    ``n^2``, stays bounded (T3.a's 64 starts at n = 256 took 10 s); at least :data:`MIN_GROWN_STARTS`
-    (every structured corner once, as many sampled)."""
+    declared ``n`` it is (32 at 2x, 16 at 4x), so that drawing and evaluating them, which grows at
+    least as ``n^2``, stays bounded (T3.a's 64 starts at n = 256 took 10 s, mostly the sampler); at
+    least :data:`MIN_GROWN_STARTS` (every structured corner once, as many sampled)."""
     n_declared = max(n for n, _ in declared)
     return {(n, d): max(MIN_GROWN_STARTS, restarts * n_declared // n) for n, d in grown}
 
@@ -518,9 +515,9 @@ def screen_starts(
     limit: int | None = None,
 ) -> list[tuple[float, dict[str, np.ndarray], str]]:
     """The adversary's starts at ``shape`` (stream 0: sampled and structured corners; ``limit``
-    of them, default the adversary's restarts) through the NumPy float oracle, nothing compiled: the violated ones, most
-    violated first (ties by restart index), at most :data:`MAX_CANDIDATES`, as ``(slack,
-    instance, start label)``. ``stop``: a ``perf_counter`` time after which no further start is
+    of them, default the adversary's restarts) through the NumPy float oracle, nothing compiled:
+    the violated ones, most violated first (ties by restart index), at most
+    :data:`MAX_CANDIDATES`, as ``(slack, instance, start label)``. ``stop``: a ``perf_counter`` time after which no further start is
     evaluated (search's budget)."""
     starts, labels = adv.starts(seed, shape, 0, limit)
     hits: list[tuple[float, int, dict[str, np.ndarray]]] = []

@@ -20,10 +20,12 @@ import click
 from rich.console import Console
 
 from proofs_check.interrupt import EXIT_INTERRUPTED
+from proofs_check.workers import MAX_JOBS
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 MAX_BUDGET_S = 1e6  # about 11.6 days: a budget beyond this is a typo, not a plan
 MAX_SAMPLES = 1_000_000  # per statement (500 x the default): more would exhaust memory, not help
+WORKERS_FROM = 8  # verify runs fewer statements in this process unless --jobs says otherwise
 SEED_HELP = "Seed of every random choice."
 QUIET_HELP = "No progress bar on stderr."
 JSON_HELP = "Also write JSON."
@@ -203,6 +205,14 @@ def list_statements() -> None:
     help="Print where the time went (import, compile, sampling, evaluation, solvers, "
     "certification, adversary) on stderr.",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1, max=MAX_JOBS),
+    default=None,
+    help="Worker processes running statements side by side (the report is the same) "
+    f"[default: one per CPU, at most {MAX_JOBS}; one process for fewer than {WORKERS_FROM} "
+    "statements].",
+)
 def verify(
     targets: tuple[str, ...],
     seed: int,
@@ -213,6 +223,7 @@ def verify(
     no_db: bool = False,
     adversary: bool = True,
     profile: bool = False,
+    jobs: int | None = None,
 ) -> None:
     """Verify TARGETS: ids (T1.a, T2-F1), claims (T3), or conjecture files (FILE.py[::NAME]).
 
@@ -224,7 +235,7 @@ def verify(
 
     with interrupt.sigint_as_request(), profiling() if profile else nullcontext() as prof:
         try:
-            _verify(targets, seed, samples, json_path, quiet, db_dir, no_db, adversary)
+            _verify(targets, seed, samples, json_path, quiet, db_dir, no_db, adversary, jobs)
         finally:
             if prof is not None:
                 print_profile(prof)
@@ -234,8 +245,16 @@ def print_profile(prof: Any) -> None:
     """The ``--profile`` table on stderr: seconds and share of the run per category."""
     prof.total = time.perf_counter() - prof.started
     err = Console(stderr=True)
-    total = prof.total + prof.seconds["import"]
-    err.print(f"profile (wall-clock seconds, {total:.1f} s in all):", highlight=False)
+    if prof.workers > 1:
+        total = sum(seconds for _, seconds, _ in prof.rows())
+        err.print(
+            f"profile (seconds summed over {prof.workers} worker processes, {total:.1f} s in all; "
+            f"wall-clock {prof.wall_s:.1f} s):",
+            highlight=False,
+        )
+    else:
+        total = prof.total + prof.seconds["import"]
+        err.print(f"profile (wall-clock seconds, {total:.1f} s in all):", highlight=False)
     for category, seconds, calls in prof.rows():
         share = 100 * seconds / total if total > 0 else 0.0
         times = f"{calls} call(s)" if calls else ""
@@ -251,12 +270,14 @@ def _verify(
     db_dir: Path | None,
     no_db: bool,
     adversary: bool,
+    jobs: int | None = None,
 ) -> None:
     from proofs_check import interrupt
     from proofs_check.profile import phase
     from proofs_check.report import all_as_expected, print_report, report_json
-    from proofs_check.runner import TargetError, resolve, run_all
+    from proofs_check.runner import TargetError, resolve, run_all, run_targets_in_workers
     from proofs_check.search.commands import open_db, record_sources, verify_phases
+    from proofs_check.workers import default_jobs
 
     try:
         with phase("import"):  # the statements and their checks, loaded on first use
@@ -273,10 +294,19 @@ def _verify(
 
     db = open_db(db_dir, not no_db)
     record_sources(db, checks)
-    phases = verify_phases(seed, db, adversary)
-    results = run_all(checks, seed, samples, on_done=progress, phases=phases, adversary=adversary)
+    jobs = default_jobs(len(checks), WORKERS_FROM) if jobs is None else min(jobs, len(checks))
+    if jobs > 1:
+        results = run_targets_in_workers(
+            targets, len(checks), jobs, seed, samples, db_dir, db is not None, adversary, progress
+        )
+    else:
+        phases = verify_phases(seed, db, adversary)
+        results = run_all(
+            checks, seed, samples, on_done=progress, phases=phases, adversary=adversary
+        )
     print_report(results, report_console(json_path))
-    not_run = [c.statement.id for c in checks[len(results) :]]
+    ran = {ev.statement.id for ev in results}
+    not_run = [c.statement.id for c in checks if c.statement.id not in ran]
     payload = report_json(results, seed, samples)
     if interrupt.requested():
         payload["all_as_expected"] = False

@@ -64,9 +64,21 @@ def _handler(signum: int, frame: Any) -> None:
         os._exit(EXIT_INTERRUPTED)
 
 
+def _left_to_caller(signum: int, frame: Any) -> None:
+    """A worker's SIGINT does nothing: its caller handles Ctrl-C and tells it
+    (:mod:`proofs_check.workers`)."""
+
+
+def leave_to_caller() -> None:
+    """In a worker process: SIGINT does nothing here, so a ``KeyboardInterrupt`` is always user
+    code's own (:func:`installed`)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _left_to_caller)
+
+
 def installed() -> bool:
     """Whether SIGINT is handled here (then a ``KeyboardInterrupt`` is user code's own)."""
-    return signal.getsignal(signal.SIGINT) is _handler
+    return signal.getsignal(signal.SIGINT) in (_handler, _left_to_caller)
 
 
 def install() -> Any:

@@ -47,18 +47,47 @@ class Profile:
     calls: Counter[str] = field(default_factory=Counter)
     total: float = 0.0
     started: float = field(default_factory=time.perf_counter)
+    workers: int = 1  # > 1: the phases were summed over this many worker processes
     _before_run: float = 0.0  # the import time before ``profiling`` started (not in ``total``)
+    _merged_other: float = 0.0  # the workers' own remainders (``workers > 1``)
     _stack: list[str] = field(default_factory=list)
 
     def rows(self) -> list[tuple[str, float, int]]:
-        """``(category, seconds, calls)`` in :data:`CATEGORIES` order, ``other`` the remainder."""
+        """``(category, seconds, calls)`` in :data:`CATEGORIES` order, ``other`` the remainder
+        (summed over the workers when there were several: their seconds exceed the wall-clock)."""
         accounted = sum(self.seconds.values()) - self._before_run
-        other = max(0.0, self.total - accounted)
+        other = self._merged_other if self.workers > 1 else max(0.0, self.total - accounted)
         out = [(c, self.seconds[c], self.calls[c]) for c in CATEGORIES if c != "other"]
         return out + [("other", other, 0)]
 
+    @property
+    def wall_s(self) -> float:
+        """The run's wall-clock time, its imports included."""
+        return self.total + self._before_run
+
+    def charge_import(self, seconds: float) -> None:
+        """A worker's import time, charged once (its first task), not the worker's whole life."""
+        self.seconds["import"] = self._before_run = seconds
+        self.calls["import"] = 1 if seconds else 0
+
+    def shares(self) -> tuple[dict[str, float], dict[str, int], float]:
+        """``(seconds, calls, other)`` of a finished profile, for :meth:`merge` into another."""
+        rows = self.rows()
+        return {c: t for c, t, _ in rows[:-1]}, {c: k for c, _, k in rows[:-1]}, rows[-1][1]
+
+    def merge(self, seconds: dict[str, float], calls: dict[str, int], other: float) -> None:
+        """Add a worker's :meth:`shares`."""
+        self.seconds.update(seconds)
+        self.calls.update(calls)
+        self._merged_other += other
+
 
 _ACTIVE: ContextVar[Profile | None] = ContextVar("proofs_check_profile", default=None)
+
+
+def active_profile() -> Profile | None:
+    """The profile being collected (inside :func:`profiling`), else ``None``."""
+    return _ACTIVE.get()
 
 
 @contextmanager

@@ -3,11 +3,15 @@
 A check that raises is reported as ERROR with a one-line reason; the other statements still run.
 User code that calls ``sys.exit`` or raises ``KeyboardInterrupt`` is an ERROR of its statement too.
 After Ctrl-C (:mod:`proofs_check.interrupt`) the statement in progress finishes and no other starts.
+:func:`run_targets_in_workers` runs the same :func:`run_statement` in worker processes
+(:mod:`proofs_check.workers`), which changes no evidence, only the wall-clock time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from proofs_check import interrupt
@@ -141,3 +145,91 @@ def run_all(
         if on_done is not None:
             on_done(ev)
     return results
+
+
+# -- the same statements in worker processes ------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}  # one worker process's targets, options and phases (set once)
+
+
+def run_targets_in_workers(
+    targets: Sequence[str],
+    count: int,
+    jobs: int,
+    seed: int,
+    samples: int,
+    db_dir: Path | None,
+    use_db: bool,
+    adversary: bool = True,
+    on_done: Callable[[Evidence], None] | None = None,
+) -> list[Evidence]:
+    """:func:`run_statement` on each of the ``count`` checks that :func:`resolve` gives for
+    ``targets``, on ``jobs`` worker processes, each resolving the targets itself (checks hold
+    compiled programs and user code, which do not travel between processes; evidence does).
+    Returned in the targets' order; after Ctrl-C, only the statements that ran. With
+    ``--profile`` (:func:`proofs_check.profile.active_profile`) the workers' phases are summed."""
+    from proofs_check.profile import active_profile
+    from proofs_check.workers import in_order, run_in_workers
+
+    prof = active_profile()
+
+    def received(k: int, result: tuple[Evidence, Any]) -> None:
+        ev, rows = result
+        if prof is not None and rows is not None:
+            prof.merge(*rows)
+        if on_done is not None:
+            on_done(ev)
+
+    options = (tuple(targets), seed, samples, db_dir, use_db, adversary, prof is not None)
+    results = run_in_workers(
+        _statement_in_worker,
+        count,
+        jobs,
+        _start_worker,
+        options,
+        on_result=received,
+        stopped=interrupt.requested,
+    )
+    if prof is not None:
+        prof.workers = jobs
+    return [ev for ev, _ in in_order(results, count)]
+
+
+def _start_worker(
+    targets: tuple[str, ...],
+    seed: int,
+    samples: int,
+    db_dir: Path | None,
+    use_db: bool,
+    adversary: bool,
+    profile: bool,
+) -> None:
+    from proofs_check.profile import IMPORT_STARTED
+    from proofs_check.search.commands import open_db, verify_phases
+
+    checks = resolve(targets)
+    db = open_db(db_dir, use_db)
+    _WORKER.update(
+        checks=checks,
+        seed=seed,
+        samples=samples,
+        adversary=adversary,
+        phases=verify_phases(seed, db, adversary),
+        profile=profile,
+        import_s=time.perf_counter() - IMPORT_STARTED,
+    )
+
+
+def _statement_in_worker(k: int) -> tuple[Evidence, Any]:
+    """Task ``k`` in a worker: its evidence, and (profiling) its phases and their remainder."""
+    from contextlib import nullcontext
+
+    from proofs_check.profile import profiling
+
+    w = _WORKER
+    with profiling() if w["profile"] else nullcontext() as prof:
+        ev = run_statement(w["checks"][k], w["seed"], w["samples"], w["phases"], w["adversary"])
+    if prof is None:
+        return ev, None
+    prof.charge_import(w.pop("import_s", 0.0))
+    return ev, prof.shares()

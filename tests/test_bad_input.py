@@ -88,7 +88,8 @@ def test_complex_sampler_field_is_an_error(tmp_path, capsys):
 # -- row 2: sys.exit / KeyboardInterrupt in user code -------------------------------------------
 
 
-def test_sys_exit_in_quantities_is_error_of_that_statement_only(tmp_path, capsys):
+@pytest.mark.parametrize("jobs", ["1", "2"])  # in worker processes too (SIGINT is the caller's)
+def test_sys_exit_in_quantities_is_error_of_that_statement_only(tmp_path, capsys, jobs):
     conj = conjecture_file(
         tmp_path,
         """
@@ -104,7 +105,9 @@ def test_sys_exit_in_quantities_is_error_of_that_statement_only(tmp_path, capsys
         """,
     )
     report = tmp_path / "r.json"
-    r = run_main(capsys, "verify", "T1-F4", conj, *MID, "--no-db", "--json", str(report))
+    r = run_main(
+        capsys, "verify", "T1-F4", conj, *MID, "--no-db", "--json", str(report), "--jobs", jobs
+    )
     assert r.code == 1  # not 0: two statements could not run
     assert verdicts(report) == {"T1-F4": "REFUTED", "a": "ERROR", "b": "ERROR"}
     assert "quantities raised SystemExit(0); user code may not end the run" in r.out

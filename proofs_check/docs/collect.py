@@ -10,18 +10,14 @@ or a control not refuted yet, is rerun at 4x the count, up to :data:`SAMPLE_CAP`
 
 Checks run in worker processes (``spawn``: JAX is not fork-safe), one statement per task; results
 are keyed by id, so the order in which workers finish never shows in the pages. The workers keep
-JAX's compiled programs in a persistent cache (:func:`jax_cache_dir`).
+JAX's compiled programs in the persistent cache (:mod:`proofs_check.compile_cache`).
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from theory.core import Kind, Statement, StepResult, verify_steps
@@ -126,27 +122,15 @@ def run_statement(
     )
 
 
-def _run_packed(args: tuple[str, int, int, bool]) -> EvidenceRecord:
-    return run_statement(*args)
+_TASKS: list[tuple[str, int, int, bool]] = []  # a docs worker's tasks (set once per worker)
 
 
-def default_jobs() -> int:
-    return max(1, min(2, os.cpu_count() or 1))
+def _set_tasks(tasks: list[tuple[str, int, int, bool]]) -> None:
+    _TASKS[:] = tasks
 
 
-def jax_cache_dir() -> Path | None:
-    """Where the workers keep compiled XLA programs (:func:`proofs_check.compile_cache.cache_dir`)."""
-    from proofs_check.compile_cache import cache_dir
-
-    return cache_dir()
-
-
-def _init_worker(cache: str | None) -> None:
-    """Runs first in each worker process (never in the caller's: its JAX settings stay as they are)."""
-    if cache is not None:
-        from proofs_check.compile_cache import enable
-
-        enable(cache)
+def _run_task(k: int) -> EvidenceRecord:
+    return run_statement(*_TASKS[k])
 
 
 def collect_evidence(
@@ -157,22 +141,23 @@ def collect_evidence(
     on_done: Callable[[EvidenceRecord], None] | None = None,
     adversary: bool = True,
 ) -> dict[str, EvidenceRecord]:
-    """Evidence for every id (``samples[id]`` instances each), on ``jobs`` worker processes."""
-    jobs = default_jobs() if jobs is None else max(1, jobs)
+    """Evidence for every id (``samples[id]`` instances each), on ``jobs`` worker processes
+    (:mod:`proofs_check.workers`; default one per CPU) sharing the persistent compile cache."""
+    from proofs_check.compile_cache import cache_dir
+    from proofs_check.workers import default_jobs, in_order, run_in_workers
+
     tasks = [(sid, seed, samples[sid], adversary) for sid in statement_ids]
-    cache = jax_cache_dir()
-    out: dict[str, EvidenceRecord] = {}
     if not tasks:
-        return out
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=min(jobs, len(tasks)),
-        mp_context=ctx,
-        initializer=_init_worker,
-        initargs=(str(cache) if cache is not None else None,),
-    ) as pool:
-        for record in pool.map(_run_packed, tasks):
-            out[record.statement_id] = record
-            if on_done is not None:
-                on_done(record)
-    return out
+        return {}
+    jobs = default_jobs(len(tasks)) if jobs is None else max(1, min(jobs, len(tasks)))
+    cache = cache_dir()
+    results = run_in_workers(
+        _run_task,
+        len(tasks),
+        jobs,
+        _set_tasks,
+        (tasks,),
+        on_result=(lambda k, record: on_done(record)) if on_done is not None else None,
+        cache=str(cache) if cache is not None else None,
+    )
+    return {record.statement_id: record for record in in_order(results, len(tasks))}

@@ -50,24 +50,6 @@ def jax_cache_in_use() -> str | None:
     return jax.config.jax_compilation_cache_dir or None
 
 
-def worker_pool(
-    jobs: int,
-    initializer: Callable[..., None],
-    initargs: tuple[Any, ...] = (),
-    stop: Any = None,
-    cache: str | None = None,
-) -> ProcessPoolExecutor:
-    """``jobs`` spawned workers that run :func:`prepare_worker` (compile cache ``cache``), then
-    ``initializer(*initargs)``."""
-    ctx = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=ctx,
-        initializer=prepare_worker,
-        initargs=(cache, os.getpid(), stop, initializer, initargs),
-    )
-
-
 def prepare_worker(
     cache: str | None,
     parent: int,
@@ -90,16 +72,17 @@ def prepare_worker(
 
 
 def _watch_caller(parent: int, stop: Any) -> None:
+    """Turn the caller's stop event into :func:`interrupt.request`; exit once orphaned (the caller
+    was killed: nothing to report to)."""
     from proofs_check import interrupt
 
-    while True:
-        if os.getppid() != parent:
-            os._exit(1)  # orphaned (the caller was killed): nothing to report to
-        if stop is not None and stop.wait(POLL_S):
+    while os.getppid() == parent:
+        if stop is None:
+            time.sleep(POLL_S)
+        elif stop.wait(POLL_S):
             interrupt.request()
             stop = None
-        elif stop is None:
-            time.sleep(POLL_S)
+    os._exit(1)
 
 
 def run_in_workers(
@@ -116,10 +99,16 @@ def run_in_workers(
     ``jobs`` at a time; ``{k: result}`` of those that ran. Once ``stopped()`` is true no further
     task starts and the running ones are told to finish early (an event the workers watch).
     ``cache``: the workers' compile cache (default: the one this process uses)."""
-    stop = multiprocessing.get_context("spawn").Event()
+    ctx = multiprocessing.get_context("spawn")
+    stop = ctx.Event()
     cache = jax_cache_in_use() if cache is None else cache
     results: dict[int, Any] = {}
-    with worker_pool(jobs, initializer, initargs, stop, cache) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=ctx,
+        initializer=prepare_worker,
+        initargs=(cache, os.getpid(), stop, initializer, initargs),
+    ) as pool:
         pending: dict[Future, int] = {}
         upcoming = iter(range(count))
         while True:

@@ -517,8 +517,8 @@ def screen_starts(
     """The adversary's starts at ``shape`` (stream 0: sampled and structured corners; ``limit``
     of them, default the adversary's restarts) through the NumPy float oracle, nothing compiled:
     the violated ones, most violated first (ties by restart index), at most
-    :data:`MAX_CANDIDATES`, as ``(slack, instance, start label)``. ``stop``: a ``perf_counter`` time after which no further start is
-    evaluated (search's budget)."""
+    :data:`MAX_CANDIDATES`, as ``(slack, instance, start label)``. ``stop``: a ``perf_counter``
+    time after which no further start is evaluated (search's budget)."""
     starts, labels = adv.starts(seed, shape, 0, limit)
     hits: list[tuple[float, int, dict[str, np.ndarray]]] = []
     for b in range(len(labels)):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from proofs_check.checks.relations import lambdify_modules
 from theory.kernel import EQ, orient
 from theory.lemmas import LEMMAS, Lemma
 
@@ -605,7 +606,9 @@ def _holds(rel: sp.Basic, env: World, tol: float) -> bool | None:
         return None
     syms = [sp.Symbol(nm) for nm in names]
     relabel = {s: sp.Symbol(s.name) for s in rel.free_symbols}
-    f = sp.lambdify(syms, [lhs.xreplace(relabel), rhs.xreplace(relabel)], modules="numpy")
+    f = sp.lambdify(
+        syms, [lhs.xreplace(relabel), rhs.xreplace(relabel)], modules=lambdify_modules("numpy")
+    )
     try:
         a, b = (float(x) for x in f(*[env[nm] for nm in names]))
     except (ZeroDivisionError, OverflowError, ValueError):

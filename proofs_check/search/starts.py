@@ -4,6 +4,10 @@ A fraction of the restarts drawn from the check's sampler is moved to a corner o
 (each transformation keeps the start's exact zeros, so it stays inside the set):
 
 * ``tie``       two tokens equal (every free field with a token axis, same pair);
+* ``near_tie``  the later of two tokens a contraction ``(1 - s) x_i`` of the earlier, ``s``
+  log-uniform in ``[1e-5, 1e-3]``: a tie broken towards the earlier token (a sink is token 0), where
+  a strict hypothesis (a sink's share above a half, ...) can still hold and a ratio bound is at its
+  equality case;
 * ``massive``   one token 10-100 times longer than the rest (one free field with a token axis);
 * ``collapse``  all tokens within ``1e-3`` of their mean (nearly collapsed);
 * ``low_rank``  a free or PSD square matrix replaced by its best rank-one approximation;
@@ -27,7 +31,18 @@ import numpy as np
 from proofs_check.search.axes import AxisRoles
 from proofs_check.search.space import FREE, INTERVAL, PSD, SearchSpace
 
-TRANSFORMS = ("collapse", "low_rank", "tie", "massive", "sharpen", "reflect", "edge_lo", "edge_hi")
+TRANSFORMS = (
+    "collapse",
+    "low_rank",
+    "tie",
+    "massive",
+    "sharpen",
+    "reflect",
+    "edge_lo",
+    "edge_hi",
+    "near_tie",
+)
+TOKEN_TRANSFORMS = ("tie", "near_tie", "massive", "collapse", "reflect")
 
 
 def structured_starts(
@@ -52,7 +67,7 @@ def structured_starts(
 
 def _applies(name: str, space: SearchSpace, axes: AxisRoles) -> bool:
     """Whether the transform can change an instance of this space (else it is not cycled through)."""
-    if name in ("tie", "massive", "collapse", "reflect"):
+    if name in TOKEN_TRANSFORMS:
         return bool(_token_fields(space, axes))
     if name in ("low_rank", "sharpen"):
         return any(f.kind in (FREE, PSD) for f in space.fields)
@@ -68,13 +83,14 @@ def _apply(
 ) -> bool:
     tokens = _token_fields(space, axes)
     changed = False
-    if name in ("tie", "massive", "collapse", "reflect") and tokens:
+    if name in TOKEN_TRANSFORMS and tokens:
         n = batch[tokens[0]][b].shape[axes.token_axes[tokens[0]][0]]
         if n < 2:
             return False
         i, j = rng.choice(n, 2, replace=False)
         chosen = tokens if name != "massive" else [tokens[int(rng.integers(0, len(tokens)))]]
         factor = 10.0 ** rng.uniform(1.0, 2.0)
+        contraction = 1.0 - 10.0 ** rng.uniform(-5.0, -3.0)
         for field in chosen:
             x = np.moveaxis(batch[field][b], axes.token_axes[field][0], 0).copy()
             zero = x == 0
@@ -82,6 +98,8 @@ def _apply(
                 x[j] = x[i]
             elif name == "massive":
                 x[i] = factor * x[i]
+            elif name == "near_tie":  # the later token contracted onto the earlier: the
+                x[max(i, j)] = contraction * x[min(i, j)]  # statements' special token comes first
             elif name == "reflect":
                 x[i] = -x[i]
             else:

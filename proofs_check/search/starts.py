@@ -98,8 +98,8 @@ def _apply(
                 x[j] = x[i]
             elif name == "massive":
                 x[i] = factor * x[i]
-            elif name == "near_tie":  # the later token contracted onto the earlier: the
-                x[max(i, j)] = contraction * x[min(i, j)]  # statements' special token comes first
+            elif name == "near_tie":  # the later onto the earlier: a special token comes first
+                x[max(i, j)] = contraction * x[min(i, j)]
             elif name == "reflect":
                 x[i] = -x[i]
             else:

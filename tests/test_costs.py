@@ -527,3 +527,17 @@ def test_a_user_conjecture_over_the_sink_cost_is_refuted_and_certified(tmp_path)
     (check,) = load_conjectures(f"{path}::rank_one_is_optimal")
     ev = check.run(0, 40)
     assert ev.verdict == "REFUTED" and ev.counterexample.certificate.certified
+
+
+def test_a_solver_derived_enclosure_is_widened_onto_a_grid_that_absorbs_the_solvers_last_digits():
+    """The ends of ``c_sink``'s enclosure come from the solver (its multipliers make the dual bound),
+    whose last digits differ between machines: rounded outward onto ``2^-14`` of the size, two
+    solvers that agree to 1e-7 give the same ball, and the ball still contains the exact ends."""
+    lo, hi = Fraction(469900306204929, 10**14), Fraction(469901707116515, 10**14)
+    ball = co.settled_interval(lo, hi)
+    assert ball.contains(flint.arb(flint.fmpq(lo.numerator, lo.denominator)))
+    assert ball.contains(flint.arb(flint.fmpq(hi.numerator, hi.denominator)))
+    assert bool(ball.rad() < 2.0**-11)  # at most two grid steps wider than [lo, hi]
+    moved = co.settled_interval(lo * (1 - Fraction(1, 10**7)), hi * (1 + Fraction(1, 10**7)))
+    assert moved.mid() == ball.mid() and moved.rad() == ball.rad()
+    assert co.settled_interval(Fraction(0), Fraction(0)) == flint.arb(0)

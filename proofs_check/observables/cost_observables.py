@@ -22,7 +22,9 @@ Each is a :class:`~proofs_check.observables.solved.SolverObservable` (or dispatc
   lower end is a proven dual bound where one is found
   (:func:`~proofs_check.observables.costs.certify_cost_lower_bound`: the solver's multipliers and
   the softmax tangents, Gibbs' inequality, a proven bound on ``||M||_2``), else ``0``; so an
-  *upper* bound on a cost is certified violated only where that dual bound exceeds it.
+  *upper* bound on a cost is certified violated only where that dual bound exceeds it. Both ends
+  are rounded outward onto a grid of ``2^-14`` of their size (:func:`settled_interval`): the dual
+  bound moves with the solver's last digits, which differ between machines.
 
 The conventions: ``c = +inf`` for an infeasible program, so ``b / c_sink = 0`` when no sink exists.
 """
@@ -53,6 +55,8 @@ SOLVE_CACHE_SIZE = 4096
 SOLVES: OrderedDict[tuple, programs.CostResult] = OrderedDict()
 ENCLOSURES: OrderedDict[tuple, Any] = OrderedDict()
 WHOLE_LINE = flint.arb(0).union(flint.arb("inf"))  # [+/- inf]: nothing known
+# a solver-derived enclosure's ends are rounded outward onto 2^-ENCLOSURE_BITS of its size
+ENCLOSURE_BITS = 14
 
 
 def _remember(cache: OrderedDict, key: tuple, value: Any) -> Any:
@@ -171,7 +175,34 @@ def _upper_bound_ball(
     if proven is None:
         return WHOLE_LINE
     lower = programs.certify_cost_lower_bound(Xq, res.W, res.row_duals, rows, eps)
-    return interval(Fraction(0) if lower is None else lower, proven.nuclear_upper)
+    return settled_interval(Fraction(0) if lower is None else lower, proven.nuclear_upper)
+
+
+def _exact_end(x: Any, upper: bool) -> Fraction:
+    """The exact rational value of a ball's lower (or upper) end (a rational is its own end)."""
+    if isinstance(x, Fraction):
+        return x
+    ball = as_ball(x)
+    end = ball.upper() if upper else ball.lower()
+    man, exp = end.mid().man_exp()
+    return Fraction(int(man)) * (Fraction(2) ** int(exp))
+
+
+def settled_interval(lower: Any, upper: Any, bits: int = ENCLOSURE_BITS) -> flint.arb:
+    r"""``[lower, upper]`` widened outward onto the grid ``2^(e - bits)``, ``2^e <= max(|ends|)``.
+
+    A solver-derived end (the dual bound's weights are the solver's multipliers) moves with the
+    solver's last digits, which differ between machines (about 1e-7 relative for T4-F2's ``c_sink``
+    on AVX2 vs AVX-512). Rounded outward onto a grid far coarser than that, the enclosure is still
+    proven (it only grows) and is the same on every machine unless an end sits within that
+    variation of a grid point."""
+    lo, hi = _exact_end(lower, upper=False), _exact_end(upper, upper=True)
+    scale = max(abs(lo), abs(hi))
+    if scale == 0:
+        return interval(lo, hi)
+    _, e = math.frexp(float(scale))  # scale < 2^e
+    quantum = Fraction(2) ** (e - 1 - bits)
+    return interval(math.floor(lo / quantum) * quantum, math.ceil(hi / quantum) * quantum)
 
 
 def _sink_enclosure(X: np.ndarray, s: Any, eps: Any, causal: Any) -> flint.arb:

@@ -130,3 +130,26 @@ def test_verify_refutes_the_false_statement_and_holds_on_its_twin(name):
     assert false.verdict == "REFUTED" and false.counterexample.certificate.certified
     (twin,) = proofs_check.verify(TRUE[TWIN[name]])
     assert twin.verdict == "HOLDS", twin.detail
+
+
+def test_search_screen_reaches_a_later_shape_without_screening_the_earlier_ones_whole(monkeypatch):
+    """margin_8 is violated only at n >= 10, its third declared shape (n = 12): the search's screen
+    gets there after the first ``SCREEN_FIRST`` starts of each earlier shape, not all of them."""
+    from proofs_check.search import driver
+
+    check = FALSE["margin_8"].compile("test")
+    earlier = [s for s in driver.shape_schedule(check.shapes) if s[0] < 10]
+    assert len(earlier) >= 2  # otherwise the test shows nothing
+    token_counts: list[int] = []
+    real = driver._oracle_or_none
+
+    def counting(rc, inst):
+        token_counts.append(int(np.shape(inst["X"])[0]))
+        return real(rc, inst)
+
+    monkeypatch.setattr(driver, "_oracle_or_none", counting)
+    found = driver.Searcher(0, db=None).search(check, 30.0, replay=False).found
+    assert found is not None and found.certificate.certified
+    assert found.origin.startswith("start at n=12") and found.origin.endswith("screened")
+    before = token_counts[: next(k for k, n in enumerate(token_counts) if n >= 10)]
+    assert len(before) == driver.SCREEN_FIRST * len(earlier), before

@@ -4,7 +4,9 @@ adversarial phase that ``verify`` runs after every statement's random phase.
 ``search`` on one statement:
 
 1. **replay** the database's saved counterexamples of the statement (a certified one ends the search);
-2. **rounds** of the gradient adversary (:mod:`.adversary`; at least one), one shape per round, smallest
+2. **screen** the adversary's starts through the NumPy float oracle, nothing compiled: the first
+   :data:`SCREEN_FIRST` of every shape, then the rest, each violated start certified at once;
+3. **rounds** of the gradient adversary (:mod:`.adversary`; at least one), one shape per round, smallest
    interesting shapes first (``3 <= n <= 8``, then the rest by size), fresh seeded starts each
    time the schedule wraps; the most violated points of a round are **shrunk**
    (:mod:`.shrink`) and **certified** (the check's own ``certify``: ball arithmetic, hypotheses
@@ -23,7 +25,8 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -54,6 +57,9 @@ SCREEN_CERTIFY = 6  # verify's screen: violated starts sent to certification, ov
 GROWN_CLEAR = 1e-6
 SHRINK_SECONDS = 3.0
 SCREEN_FRACTION = 0.25  # of the budget, at most, for step 0 through the NumPy oracle
+# search's screen: this many starts of every shape first (one of each structured corner, which
+# the starts cycle through), then the rest of every shape
+SCREEN_FIRST = 8
 
 Progress = Callable[[str, float], None]  # (what is happening, fraction of the budget used)
 
@@ -162,24 +168,40 @@ class Searcher:
     def _screen_starts(
         self, rc: Any, outcome: SearchOutcome, start: float, deadline: float
     ) -> None:
-        """Step 0 without compiling: the starts of every shape through the NumPy float oracle."""
+        """Step 0 without compiling: the starts through the NumPy float oracle, the first
+        :data:`SCREEN_FIRST` of every shape, then the rest of every shape, each violated one
+        confirmed as soon as it is seen (at most :data:`MAX_CANDIDATES` per shape). The time to the
+        first certified counterexample is what a user waits for: a violation that needs a later
+        shape is not kept waiting behind a whole screen of the earlier ones (verify, a fixed amount
+        of work, screens every start and ranks them instead)."""
         adv = self.adversary(rc)
         budget = max(deadline - start, 1e-9)
         stop = min(deadline, time.perf_counter() + SCREEN_FRACTION * budget)
-        for shape in shape_schedule(rc.shapes):
-            if time.perf_counter() >= stop or interrupt.requested():
-                return
-            self.progress(
-                f"screening starts at n={shape[0]}, d={shape[1]}",
-                (time.perf_counter() - start) / budget,
-            )
-            for _, inst, label in screen_starts(rc, adv, self.seed, shape, stop):
-                found = self._confirm(rc, adv, inst, shape, start, deadline)
-                if found is not None:
-                    found.origin = f"start at n={shape[0]}, d={shape[1]} ('{label}'), screened"
-                    found.elapsed_s = time.perf_counter() - start
-                    outcome.found = found
+        shapes = shape_schedule(rc.shapes)
+        drawn: dict[tuple[int, int], tuple[dict, list[str]]] = {}
+        confirmed: Counter[tuple[int, int]] = Counter()
+        for part in (slice(0, SCREEN_FIRST), slice(SCREEN_FIRST, None)):
+            for shape in shapes:
+                if time.perf_counter() >= stop or interrupt.requested():
                     return
+                self.progress(
+                    f"screening starts at n={shape[0]}, d={shape[1]}",
+                    (time.perf_counter() - start) / budget,
+                )
+                if shape not in drawn:
+                    drawn[shape] = adv.starts(self.seed, shape, 0)
+                starts, labels = drawn[shape]
+                restarts = range(len(labels))[part]
+                for _, _, inst, label in violated_starts(rc, starts, labels, restarts, stop):
+                    if confirmed[shape] >= MAX_CANDIDATES:
+                        break
+                    confirmed[shape] += 1
+                    found = self._confirm(rc, adv, inst, shape, start, deadline)
+                    if found is not None:
+                        found.origin = f"start at n={shape[0]}, d={shape[1]} ('{label}'), screened"
+                        found.elapsed_s = time.perf_counter() - start
+                        outcome.found = found
+                        return
 
     def _shape_of(self, check: Any, instance: dict[str, Any]) -> tuple[int, int] | None:
         """``(n, d)`` of an instance, read along the axes the check's sampler gives ``n`` and ``d``."""
@@ -520,18 +542,31 @@ def screen_starts(
     :data:`MAX_CANDIDATES`, as ``(slack, instance, start label)``. ``stop``: a ``perf_counter``
     time after which no further start is evaluated (search's budget)."""
     starts, labels = adv.starts(seed, shape, 0, limit)
-    hits: list[tuple[float, int, dict[str, np.ndarray]]] = []
-    for b in range(len(labels)):
+    hits = list(violated_starts(rc, starts, labels, range(len(labels)), stop))
+    order = canonical_worst(list(range(len(hits))), lambda h: hits[h][0], lambda h: hits[h][1])
+    return [(hits[h][0], hits[h][2], hits[h][3]) for h in order[:MAX_CANDIDATES]]
+
+
+def violated_starts(
+    rc: Any,
+    starts: dict[str, np.ndarray],
+    labels: list[str],
+    restarts: Iterable[int],
+    stop: float | None = None,
+) -> Iterator[tuple[float, int, dict[str, np.ndarray], str]]:
+    """The ``restarts`` of a batch of starts (:meth:`Adversary.starts`) that the NumPy float
+    oracle finds violated beyond rounding, lazily and in the order given:
+    ``(slack, restart, instance, start label)``. ``stop``: a ``perf_counter`` time after which no
+    further start is evaluated."""
+    for b in restarts:
         if stop is not None and time.perf_counter() >= stop:
-            break
+            return
         inst = {k: np.asarray(v[b]) for k, v in starts.items()}
         oracle = _oracle_or_none(rc, inst)
         if oracle is not None and oracle.violated:
             if rc.is_rounding_level(oracle.slack, oracle.raw, oracle.rounding_scale):
                 continue  # what the random phase would not escalate either
-            hits.append((float(oracle.slack), b, inst))
-    order = canonical_worst(list(range(len(hits))), lambda h: hits[h][0], lambda h: hits[h][1])
-    return [(hits[h][0], hits[h][2], labels[hits[h][1]]) for h in order[:MAX_CANDIDATES]]
+            yield float(oracle.slack), b, inst, labels[b]
 
 
 def canonical_restarts(result: Any) -> list[int]:

@@ -183,9 +183,7 @@ def _exact_end(x: Any, upper: bool) -> Fraction:
     if isinstance(x, Fraction):
         return x
     ball = as_ball(x)
-    end = ball.upper() if upper else ball.lower()
-    man, exp = end.mid().man_exp()
-    return Fraction(int(man)) * (Fraction(2) ** int(exp))
+    return exact_rational(ball.upper() if upper else ball.lower())  # a ball's ends are exact
 
 
 def settled_interval(lower: Any, upper: Any, bits: int = ENCLOSURE_BITS) -> flint.arb:

@@ -7,8 +7,8 @@ number. So running statements in other processes, in another order, gives the sa
 report lists them in the targets' order whichever worker finishes first
 (``tests/test_workers.py`` compares ``--jobs 2`` with ``--jobs 1``).
 
-Workers are started with ``spawn`` (JAX is not fork-safe). They share the caller's persistent JAX
-compilation cache (safe for concurrent runs, :mod:`proofs_check.compile_cache`). SIGINT reaches
+Workers are started with ``spawn`` (JAX is not fork-safe). They share the caller's store of
+compiled programs (safe for concurrent runs, :mod:`proofs_check.compile_cache`). SIGINT reaches
 every process of a terminal's foreground group: the workers leave it to the caller, which, once
 Ctrl-C was pressed, sets an event that each worker turns into its own
 :func:`proofs_check.interrupt.request` (the statement in progress finishes early, as in one
@@ -41,13 +41,6 @@ def default_jobs(tasks: int | None = None, fewest: int = 1) -> int:
     if tasks is None:
         return jobs
     return 1 if tasks < fewest else max(1, min(jobs, tasks))
-
-
-def jax_cache_in_use() -> str | None:
-    """The persistent compilation cache this process uses (its workers use the same one)."""
-    import jax
-
-    return jax.config.jax_compilation_cache_dir or None
 
 
 def prepare_worker(
@@ -101,7 +94,11 @@ def run_in_workers(
     ``cache``: the workers' compile cache (default: the one this process uses)."""
     ctx = multiprocessing.get_context("spawn")
     stop = ctx.Event()
-    cache = jax_cache_in_use() if cache is None else cache
+    if cache is None:
+        from proofs_check.compile_cache import store_in_use
+
+        used = store_in_use()
+        cache = str(used) if used is not None else None
     results: dict[int, Any] = {}
     with ProcessPoolExecutor(
         max_workers=jobs,

@@ -32,6 +32,7 @@ from proofs_check import portable
 from proofs_check.backend import JAX, as_float_array, to_arb_array
 from proofs_check.checks.engine import Instance, Reported
 from proofs_check.checks.smoothing import RoundingAwareRelationCheck
+from proofs_check.compile_cache import call_compiled
 from proofs_check.evidence import Evidence
 from proofs_check.instances import (
     TOKEN_FAMILIES,
@@ -227,7 +228,12 @@ def jacobian_observables(inst: Instance, ops: Any) -> dict[str, Any]:
     A, V, Y = head_output(ops, X, W, W_V, causal)
     formula = jacobian_formula(ops, X, W, W_V, A, V, Y)
     if ops.name == "jax":
-        auto = autodiff_jacobian(X, W, W_V, causal)
+        # traced: part of the check's program; on NumPy values (the search's oracle): one compiled
+        # program per shape, not JAX's primitive-by-primitive dispatch
+        if ops.xp is np:
+            auto = call_compiled(autodiff_jacobian, X, W, W_V, causal)
+        else:
+            auto = autodiff_jacobian(X, W, W_V, causal)
     else:
         auto = forward_jacobian_arb(ops, X, W, W_V, causal)
     formula_sq = _pairs(ops, (formula * formula).sum(axis=(-2, -1)))

@@ -47,6 +47,7 @@ from proofs_check.checks.relations import (
     evaluate_cases,
     sympy_relations_of,
 )
+from proofs_check.compile_cache import builtin_program, compiled
 from proofs_check.evidence import Counterexample, Evidence
 from proofs_check.instances import rng_for
 from proofs_check.perturb import perturb_host, perturbed_observables
@@ -304,7 +305,9 @@ class RelationCheck:
         key = tuple((k, np.shape(v), np.asarray(v).dtype.str) for k, v in sorted(batch.items()))
         if key not in self._executables:
             with phase("compile"):
-                self._executables[key] = self._compiled_evaluate.lower(batch).compile()
+                self._executables[key] = compiled(
+                    self._compiled_evaluate, (batch,), builtin_program(self, "evaluate")
+                )
         return self._executables[key]
 
     def _evaluate_traced(self, batch: Instance) -> dict[str, Any]:

@@ -10,7 +10,7 @@ or a control not refuted yet, is rerun at 4x the count, up to :data:`SAMPLE_CAP`
 
 Checks run in worker processes (``spawn``: JAX is not fork-safe), one statement per task; results
 are keyed by id, so the order in which workers finish never shows in the pages. The workers keep
-JAX's compiled programs in the persistent cache (:mod:`proofs_check.compile_cache`).
+compiled programs in the store (:mod:`proofs_check.compile_cache`).
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def collect_evidence(
     adversary: bool = True,
 ) -> dict[str, EvidenceRecord]:
     """Evidence for every id (``samples[id]`` instances each), on ``jobs`` worker processes
-    (:mod:`proofs_check.workers`; default one per CPU) sharing the persistent compile cache."""
+    (:mod:`proofs_check.workers`; default one per CPU) sharing the store of compiled programs."""
     from proofs_check.compile_cache import cache_dir
     from proofs_check.workers import default_jobs, in_order, run_in_workers
 

@@ -27,6 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from proofs_check import compile_cache
 from proofs_check.backend import JAX
 from proofs_check.checks.engine import RelationCheck
 from proofs_check.instances import rng_for
@@ -126,10 +127,9 @@ class Adversary:
         prepared = sharding.split_blocks(self._prepared(theta, aux, frozen), blocks)
         states = sharding.map_blocks(self._initial_state, sharding.split_blocks(theta, blocks))
         chunk = self._chunk_length()
-        step = self._chunk_fn(chunk)
         for _ in range(-(-self.config.steps // chunk)):  # equal chunks: one compilation
             states = sharding.map_blocks(
-                lambda st, fx, pr: step(st, fx[0], fx[1], pr), states, fixed, prepared
+                lambda st, fx, pr: self._step(chunk, st, fx[0], fx[1], pr), states, fixed, prepared
             )
             if self.check.prepare is not None:
                 # prepared fields are exact only where they were computed: the chunk's first step
@@ -201,10 +201,16 @@ class Adversary:
 
     # -- the compiled chunk ----------------------------------------------------------------------
 
-    def _chunk_fn(self, length: int) -> Any:
-        if length not in self._compiled:
-            self._compiled[length] = jax.jit(partial(self._chunk, length))
-        return self._compiled[length]
+    def _step(self, length: int, *args: Any) -> tuple:
+        """One chunk of ``length`` steps on one block (``args``: state, aux, frozen, prepared),
+        compiled once per chunk length, block shapes and device (kept in the program store)."""
+        key = (length, compile_cache.signature(args))
+        if key not in self._compiled:
+            name = compile_cache.builtin_program(self.check, "adversary", self.config, length)
+            self._compiled[key] = compile_cache.compiled(
+                jax.jit(partial(self._chunk, length)), args, name
+            )
+        return self._compiled[key](*args)
 
     def _scores(self, theta: dict, aux: dict, frozen: dict, prepared: dict) -> tuple:
         """Per instance: the penalised score, its most violated slack, its tightest met slack."""

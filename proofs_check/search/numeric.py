@@ -110,27 +110,30 @@ def _jax_only_errors() -> tuple[type[Exception], ...]:
 
 
 _JAX_ONLY_ERRORS = _jax_only_errors()
-_NEEDS_JAX: dict[int, tuple[Any, Any]] = {}  # id(check) -> (check, its jitted one-instance oracle)
+_NEEDS_JAX: dict[int, tuple[Any, dict[str, Any]]] = {}  # id(check) -> (check, its compiled oracles)
 
 
-def _jax_oracle(check: Any) -> Any:
-    """The same evaluation traced by JAX and jitted (for observables that need JAX itself, e.g.
-    ``lax.scan`` over layers): compiled once per shape."""
+def _jax_oracle(check: Any, inst: dict[str, Any]) -> dict[str, Any]:
+    """The same evaluation traced by JAX and compiled (for observables that need JAX itself, e.g.
+    ``lax.scan`` over layers): once per instance shape, kept in the program store."""
     import jax
     import jax.numpy as jnp
 
+    from proofs_check import compile_cache
     from proofs_check.backend import JAX
 
-    entry = _NEEDS_JAX.get(id(check))
-    if entry is None:
+    entry = _NEEDS_JAX.setdefault(id(check), (check, {}))
+    key = compile_cache.signature((inst,))
+    if key not in entry[1]:
 
         def run(inst: dict[str, Any]) -> dict[str, Any]:
             return case_slacks(
                 check.statement, perturbed_observables(check.observables, inst, JAX), inst, jnp
             )
 
-        entry = _NEEDS_JAX[id(check)] = (check, jax.jit(run))
-    return entry[1]
+        name = compile_cache.builtin_program(check, "oracle")
+        entry[1][key] = compile_cache.compiled(jax.jit(run), (inst,), name)
+    return entry[1][key](inst)
 
 
 def float_oracle(check: Any, inst: Mapping[str, Any]) -> OracleResult:
@@ -149,7 +152,7 @@ def float_oracle(check: Any, inst: Mapping[str, Any]) -> OracleResult:
         except _JAX_ONLY_ERRORS:  # the observables trace with JAX (lax.scan, ...): jit them
             out = None
     if out is None:
-        out = {k: np.asarray(v) for k, v in _jax_oracle(check)(inst).items()}
+        out = {k: np.asarray(v) for k, v in _jax_oracle(check, inst).items()}
     slack = np.asarray(out["slack"], dtype=float)
     violated = np.asarray(out["violated"], dtype=bool)
     raw = np.broadcast_to(np.asarray(out["raw"], dtype=float), slack.shape)

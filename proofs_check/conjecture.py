@@ -269,7 +269,7 @@ def _user_call(who: str, label: str, fn: Callable[..., Any], *args: Any) -> Any:
 
 def is_users_own(exc: BaseException) -> bool:
     """A ``SystemExit`` is always the code's own; a ``KeyboardInterrupt`` too while SIGINT is
-    handled by :mod:`proofs_check.interrupt` (a real Ctrl-C then never raises)."""
+    handled by :mod:`proofs_check.interrupt` or ignored (a real Ctrl-C then never raises)."""
     if isinstance(exc, KeyboardInterrupt):
         return interrupt.installed()
     return isinstance(exc, SystemExit)

@@ -77,8 +77,10 @@ def leave_to_caller() -> None:
 
 
 def installed() -> bool:
-    """Whether SIGINT is handled here (then a ``KeyboardInterrupt`` is user code's own)."""
-    return signal.getsignal(signal.SIGINT) in (_handler, _left_to_caller)
+    """Whether a SIGINT cannot raise ``KeyboardInterrupt`` here -- handled by this module, or
+    ignored (as for a command started with ``&`` from a script) -- so that one raised is user
+    code's own."""
+    return signal.getsignal(signal.SIGINT) in (_handler, _left_to_caller, signal.SIG_IGN)
 
 
 def install() -> Any:

@@ -14,10 +14,16 @@ Categories (wall-clock seconds; a phase nested in another is counted in the inne
 * ``other``       -- the rest (symbolic steps, the report).
 
 Off unless :func:`profiling` is active: :func:`phase` then costs one context-variable lookup.
+
+Solver-defined observables run inside compiled programs as host callbacks, which XLA may call on
+its own threads, where the run's context variable is not set. Those phases are charged to the
+profile of the process (:data:`_PROCESS_PROFILE`) and their time taken from the phase the profiling
+thread is waiting in (``evaluation``, ``adversary``); before this, the ``solvers`` row missed them.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -50,14 +56,17 @@ class Profile:
     workers: int = 1  # > 1: the phases were summed over this many worker processes
     _before_run: float = 0.0  # the import time before ``profiling`` started (not in ``total``)
     _merged_other: float = 0.0  # the workers' own remainders (``workers > 1``)
-    _stack: list[str] = field(default_factory=list)
+    _stack: list[str] = field(default_factory=list)  # the profiling thread's open phases
+    _thread: int = field(default_factory=threading.get_ident)  # the profiling thread
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def rows(self) -> list[tuple[str, float, int]]:
         """``(category, seconds, calls)`` in :data:`CATEGORIES` order, ``other`` the remainder
         (summed over the workers when there were several: their seconds exceed the wall-clock)."""
         accounted = sum(self.seconds.values()) - self._before_run
         other = self._merged_other if self.workers > 1 else max(0.0, self.total - accounted)
-        out = [(c, self.seconds[c], self.calls[c]) for c in CATEGORIES if c != "other"]
+        # max(0, .): callbacks on two XLA threads at once can take more than their waiting phase lasted
+        out = [(c, max(0.0, self.seconds[c]), self.calls[c]) for c in CATEGORIES if c != "other"]
         return out + [("other", other, 0)]
 
     @property
@@ -83,6 +92,8 @@ class Profile:
 
 
 _ACTIVE: ContextVar[Profile | None] = ContextVar("proofs_check_profile", default=None)
+_PROCESS_PROFILE: Profile | None = None  # the innermost active profile, for XLA's own threads
+_FOREIGN = threading.local()  # the open phases of a thread other than the profiling one
 
 
 def active_profile() -> Profile | None:
@@ -93,32 +104,53 @@ def active_profile() -> Profile | None:
 @contextmanager
 def profiling() -> Iterator[Profile]:
     """Collect a :class:`Profile` of everything run inside the block."""
+    global _PROCESS_PROFILE
     prof = Profile()
     prof.seconds["import"] = prof._before_run = time.perf_counter() - IMPORT_STARTED
     prof.calls["import"] = 1
     token = _ACTIVE.set(prof)
+    enclosing, _PROCESS_PROFILE = _PROCESS_PROFILE, prof
     try:
         yield prof
     finally:
         prof.total = time.perf_counter() - prof.started
         _ACTIVE.reset(token)
+        _PROCESS_PROFILE = enclosing
+
+
+def _profile_of_this_thread() -> tuple[Profile | None, list[str]]:
+    """The profile a phase entered here counts in, and the stack of open phases it nests in."""
+    prof = _ACTIVE.get()
+    if prof is not None:
+        return prof, prof._stack
+    prof = _PROCESS_PROFILE
+    if prof is None or threading.get_ident() == prof._thread:
+        return None, []
+    if not hasattr(_FOREIGN, "stack"):
+        _FOREIGN.stack = []
+    return prof, _FOREIGN.stack
 
 
 @contextmanager
 def phase(category: str) -> Iterator[None]:
-    """Count the block's time under ``category`` (only the innermost phase counts)."""
-    prof = _ACTIVE.get()
+    """Count the block's time under ``category`` (only the innermost phase counts).
+
+    On a thread of XLA's (a host callback), the outermost phase's time is taken from the phase the
+    profiling thread is in, which waits for the callback."""
+    prof, stack = _profile_of_this_thread()
     if prof is None:
         yield
         return
     start = time.perf_counter()
-    prof._stack.append(category)
+    stack.append(category)
     try:
         yield
     finally:
         elapsed = time.perf_counter() - start
-        prof._stack.pop()
-        prof.seconds[category] += elapsed
-        prof.calls[category] += 1
-        if prof._stack:  # the enclosing phase did not spend this time itself
-            prof.seconds[prof._stack[-1]] -= elapsed
+        stack.pop()
+        enclosing = stack or prof._stack
+        with prof._lock:
+            prof.seconds[category] += elapsed
+            prof.calls[category] += 1
+            if enclosing:  # the enclosing phase did not spend this time itself
+                prof.seconds[enclosing[-1]] -= elapsed

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def sigint_as_at_a_terminal() -> None:
+    """``preexec_fn`` of a child that the tests press Ctrl-C in: SIGINT back to its default, since
+    a suite started with ``&`` from a script runs with SIGINT ignored and children inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def run_cli(

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from bad_input_helpers import FAST, MID, conjecture_file, run_main
-from cli_runner import ROOT
+from cli_runner import ROOT, sigint_as_at_a_terminal
 
 from proofs_check.checks import registry
 from proofs_check.search.database import CounterexampleDB, load_entry
@@ -111,6 +111,29 @@ def test_sys_exit_in_quantities_is_error_of_that_statement_only(tmp_path, capsys
     assert r.code == 1  # not 0: two statements could not run
     assert verdicts(report) == {"T1-F4": "REFUTED", "a": "ERROR", "b": "ERROR"}
     assert "quantities raised SystemExit(0); user code may not end the run" in r.out
+    assert "quantities raised KeyboardInterrupt()" in r.out
+
+
+def test_keyboard_interrupt_in_user_code_is_its_error_when_sigint_is_ignored(tmp_path, capsys):
+    """A run started with SIGINT ignored (``cmd &`` in a script) cannot get a real Ctrl-C, so a
+    ``KeyboardInterrupt`` is the user code's (it used to end the whole run with status 130)."""
+    conj = conjecture_file(
+        tmp_path,
+        """
+        def ki(inst, ops):
+            raise KeyboardInterrupt
+        b = Conjecture(name="b", conclusion=sp.GreaterThan(q, 0), quantities=ki,
+                       instances=attention_instances())
+        """,
+    )
+    report = tmp_path / "r.json"
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        r = run_main(capsys, "verify", conj, *FAST, "--no-db", "--json", str(report), "--jobs", "1")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert r.code == 1
+    assert verdicts(report) == {"b": "ERROR"}
     assert "quantities raised KeyboardInterrupt()" in r.out
 
 
@@ -353,6 +376,7 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", "from proofs_check.cli import main; main()", *args],
         cwd=cwd, capture_output=True, text=True, env=env, timeout=300,
+        preexec_fn=sigint_as_at_a_terminal,
     )  # fmt: skip
 
 
@@ -380,7 +404,8 @@ def test_sigint_during_a_jax_search_exits_130_with_what_was_found(tmp_path):
     db, report = tmp_path / "db", tmp_path / "s.json"
     cmd = [sys.executable, "-c", "from proofs_check.cli import main; main()", "search", "T1-F4",
            "T1.a", "T1-F1", "--budget", "60", "--quiet", "--db", str(db), "--json", str(report)]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=sigint_as_at_a_terminal)  # fmt: skip
     try:
         deadline = time.time() + 120
         while not list(db.glob("T1-F4-*.json")) and time.time() < deadline:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cli_runner import ROOT, run_cli
+from cli_runner import ROOT, run_cli, sigint_as_at_a_terminal
 
 from proofs_check.checks import registry
 from proofs_check.search.database import (
@@ -142,6 +142,7 @@ def test_interrupted_search_keeps_what_it_saved(tmp_path):
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=sigint_as_at_a_terminal,
     )
     try:
         deadline = time.time() + 120

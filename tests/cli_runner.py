@@ -6,15 +6,28 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def sigint_as_at_a_terminal() -> None:
-    """``preexec_fn`` of a child that the tests press Ctrl-C in: SIGINT back to its default, since
-    a suite started with ``&`` from a script runs with SIGINT ignored and children inherit that."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+@contextmanager
+def sigint_as_at_a_terminal() -> Iterator[None]:
+    """Children started inside the block get SIGINT's default action, as at a terminal, even when
+    this suite runs with SIGINT ignored (started with ``&`` from a script). An ignored signal stays
+    ignored across ``exec``, a handled one does not; so while the block runs, this process handles
+    SIGINT (Python's own handler) instead of ignoring it. Set in the parent, not in a
+    ``preexec_fn``: that would run Python in a forked child of a multithreaded process."""
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def run_cli(

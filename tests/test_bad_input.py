@@ -373,11 +373,11 @@ c = Conjecture(name="c", conclusion=sp.GreaterThan(q, 0), quantities=top, instan
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-c", "from proofs_check.cli import main; main()", *args],
-        cwd=cwd, capture_output=True, text=True, env=env, timeout=300,
-        preexec_fn=sigint_as_at_a_terminal,
-    )  # fmt: skip
+    with sigint_as_at_a_terminal():
+        return subprocess.run(
+            [sys.executable, "-c", "from proofs_check.cli import main; main()", *args],
+            cwd=cwd, capture_output=True, text=True, env=env, timeout=300,
+        )  # fmt: skip
 
 
 def test_sigint_during_verify_reports_writes_and_saves_what_was_found(tmp_path):
@@ -404,8 +404,8 @@ def test_sigint_during_a_jax_search_exits_130_with_what_was_found(tmp_path):
     db, report = tmp_path / "db", tmp_path / "s.json"
     cmd = [sys.executable, "-c", "from proofs_check.cli import main; main()", "search", "T1-F4",
            "T1.a", "T1-F1", "--budget", "60", "--quiet", "--db", str(db), "--json", str(report)]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=sigint_as_at_a_terminal)  # fmt: skip
+    with sigint_as_at_a_terminal():
+        proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:
         deadline = time.time() + 120
         while not list(db.glob("T1-F4-*.json")) and time.time() < deadline:

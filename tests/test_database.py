@@ -135,15 +135,15 @@ def test_interrupted_search_keeps_what_it_saved(tmp_path):
     on a theorem (which never ends early) and the controls' files are complete and replayable."""
     db = tmp_path / "db"
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "proofs_check", "search", "T1-F1", "T1-F4", "T1.a"]
-        + ["--budget", "60", "--quiet", "--db", str(db)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        preexec_fn=sigint_as_at_a_terminal,
-    )
+    with sigint_as_at_a_terminal():
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "proofs_check", "search", "T1-F1", "T1-F4", "T1.a"]
+            + ["--budget", "60", "--quiet", "--db", str(db)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     try:
         deadline = time.time() + 120
         while len(list(db.glob("*.json"))) < 2 and time.time() < deadline:
